@@ -1,0 +1,1 @@
+"""The shipped price book: one YAML file per provider (see docs/price-format.md)."""
