@@ -1,0 +1,5 @@
+"""`python -m llmcost`."""
+
+from .cli import main
+
+main()

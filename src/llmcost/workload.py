@@ -1,0 +1,78 @@
+"""What a workload is, and how one is checked.  Readers for CSV/YAML files live in
+``workload_files.py``.
+
+Limits (documented in the README): at most 10^12 requests a month, 10^9 tokens
+per request, 1..366 days; ratios between 0 and 1.  Larger numbers are refused
+with a clear error instead of producing a nonsense bill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .errors import UsageError
+
+MAX_REQUESTS = Decimal(10) ** 12
+MAX_TOKENS = Decimal(10) ** 9
+MAX_DAYS = 366
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Monthly assumptions for one use of one model."""
+
+    model: str
+    requests_per_month: Decimal
+    input_tokens: Decimal  # per request
+    output_tokens: Decimal  # per request
+    name: str | None = None
+    cached_ratio: Decimal = ZERO
+    batch_ratio: Decimal = ZERO
+    budget: Decimal | None = None
+    budget_currency: str | None = None
+    input_method: str = "given"  # how input_tokens was obtained
+    output_method: str = "given"
+    requests_per_day: Decimal | None = None
+    days: Decimal | None = None
+
+
+def check_number(value: Decimal, what: str, *, minimum: Decimal = ZERO, maximum: Decimal | None = None,
+                 whole: bool = False, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+    """Range-check a user's number; ``error`` builds the exception (carrying file/line)."""
+    if not value.is_finite():
+        raise error(f"{what} must be a finite number, not {value}")
+    if value < minimum:
+        raise error(f"{what} must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise error(f"{what} must be at most {maximum:,}, not {value:,}")
+    if whole and value != value.to_integral_value():
+        raise error(f"{what} must be a whole number, not {value}")
+    return value
+
+
+def monthly_requests(per_day: Decimal | None, per_month: Decimal | None, days: Decimal | None,
+                     *, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+    """requests_per_day × days (default 30), or requests_per_month; exactly one of the two."""
+    if per_day is not None and per_month is not None:
+        raise error("give requests per day or per month, not both")
+    if per_day is None and per_month is None:
+        raise error("give requests per day or per month")
+    if per_month is not None:
+        if days is not None:
+            raise error("days only goes with requests per day")
+        return check_number(per_month, "requests per month", maximum=MAX_REQUESTS, error=error)
+    days = Decimal(30) if days is None else check_number(days, "days", minimum=Decimal(1),
+                                                          maximum=Decimal(MAX_DAYS), error=error)
+    check_number(per_day, "requests per day", maximum=MAX_REQUESTS, error=error)
+    total = per_day * days
+    return check_number(total, "requests per month", maximum=MAX_REQUESTS, error=error)
+
+
+def check_tokens(value: Decimal, what: str, *, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+    return check_number(value, what, maximum=MAX_TOKENS, error=error)
+
+
+def check_ratio(value: Decimal, what: str, *, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+    return check_number(value, what, maximum=Decimal(1), error=error)

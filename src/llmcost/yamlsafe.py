@@ -1,0 +1,181 @@
+"""A strict YAML reader for price books and workload files.
+
+Safer and stricter than ``yaml.safe_load``:
+
+- anchors and aliases are refused (no "billion laughs": refused at the first
+  ``&``/``*``, nothing is expanded);
+- explicit tags (``!!python/object``, ``!!float``, ``!custom``) are refused;
+- duplicate keys are an error;
+- dates stay strings (we parse and check them ourselves), floats stay floats so
+  the schema can refuse them where a quoted decimal is required;
+- every error names the file and line.
+
+``load`` returns the data together with a ``Locator`` that maps a path inside the
+data (``["models", 2, "prices", 0, "input"]``) back to a line of the file, so a
+schema error can say where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+MAX_YAML_BYTES = 5 * 1024 * 1024
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Keep dates as plain strings: remove the implicit timestamp resolver.
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, message: str, mark: yaml.Mark | None):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+_orig_compose_node = yaml.composer.Composer.compose_node
+
+
+def _strict_compose_node(self: _Loader, parent, index):  # type: ignore[no-untyped-def]
+    """Refuse aliases, anchors and explicit tags before anything is built."""
+    event = self.peek_event()
+    if isinstance(event, yaml.AliasEvent):
+        raise _Refused("YAML aliases (*name) are not allowed", event.start_mark)
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise _Refused("YAML anchors (&name) are not allowed", event.start_mark)
+    tag = getattr(event, "tag", None)
+    if tag not in (None, "!"):  # the parser reports a tag only when one is written
+        raise _Refused(f"YAML tags ({tag}) are not allowed", event.start_mark)
+    return _orig_compose_node(self, parent, index)
+
+
+_Loader.compose_node = _strict_compose_node  # type: ignore[method-assign]
+
+
+@dataclass
+class Locator:
+    """Maps a data path to the 1-based line it came from."""
+
+    root: yaml.Node | None
+
+    def line(self, path: list[Any] | tuple[Any, ...]) -> int | None:
+        node = self.root
+        best = node.start_mark.line + 1 if node is not None else None
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.value == part:
+                        node = value_node
+                        best = key_node.start_mark.line + 1
+                        break
+                else:
+                    return best
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                best = node.start_mark.line + 1
+            else:
+                return best
+        return best
+
+
+def _construct(loader: _Loader, node: yaml.Node, source: str) -> Any:
+    # Duplicate keys: check every mapping in the tree before constructing it.
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in current.value:
+                key = key_node.value
+                if key in seen:
+                    raise InputError(f"duplicate key {key!r} (first on line {seen[key]})",
+                                     source=source, line=key_node.start_mark.line + 1)
+                seen[key] = key_node.start_mark.line + 1
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return loader.construct_document(node)
+
+
+def loads(text: str, source: str) -> tuple[Any, Locator]:
+    """Parse YAML text; ``source`` is the name used in error messages."""
+    if len(text) > MAX_YAML_BYTES:
+        raise InputError(f"file is larger than the {MAX_YAML_BYTES // (1024 * 1024)} MiB limit for YAML",
+                         source=source)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = _construct(loader, node, source) if node is not None else None
+    except _Refused as exc:
+        line = exc.mark.line + 1 if exc.mark else None
+        raise InputError(exc.message, source=source, line=line) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"invalid YAML: {problem}", source=source,
+                         line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", source=source) from None
+    except RecursionError:
+        raise InputError("invalid YAML: nested too deeply", source=source) from None
+    finally:
+        loader.dispose()
+    return data, Locator(node)
+
+
+def read_text(path: Path, *, encoding: str = "utf-8", limit: int | None = None) -> str:
+    """Read a user's file as text; every failure is an ``InputError`` naming the file."""
+    try:
+        if path.is_dir():
+            raise InputError("is a folder, not a file", source=str(path))
+        size = path.stat().st_size
+        if limit is not None and size > limit:
+            raise InputError(f"file is {size} bytes, over the {limit}-byte limit", source=str(path))
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", source=str(path)) from None
+    except PermissionError:
+        raise InputError("permission denied", source=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    return decode(raw, str(path), encoding)
+
+
+def decode(raw: bytes, source: str, encoding: str = "utf-8") -> str:
+    """Decode bytes, stripping a UTF-8 BOM; a wrong encoding names the byte offset."""
+    try:
+        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
+    except LookupError:
+        raise InputError(f"unknown text encoding {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        hint = "it looks like GBK; pass --encoding gbk" if _looks_gbk(raw) else "pass --encoding NAME"
+        raise InputError(f"not valid {encoding} text at byte {exc.start}", source=source, hint=hint) from None
+    if "\x00" in text:
+        raise InputError("binary data (NUL byte) in a text file", source=source)
+    return text
+
+
+def _looks_gbk(raw: bytes) -> bool:
+    try:
+        raw.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def load_file(path: Path) -> tuple[Any, Locator]:
+    return loads(read_text(path, limit=MAX_YAML_BYTES), str(path))

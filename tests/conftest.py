@@ -1,0 +1,45 @@
+"""Shared fixtures: every test runs on the small book in tests/data/book, never the shipped one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmcost import prices
+from llmcost.cli import app
+
+DATA = Path(__file__).parent / "data"
+BOOK = DATA / "book"
+
+
+@pytest.fixture(autouse=True)
+def _test_book(monkeypatch):
+    monkeypatch.setenv("LLMCOST_BOOK", str(BOOK))
+    for name in ("LLMCOST_PRICES", "NO_COLOR", "LLMCOST_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def book():
+    return prices.load_only(BOOK)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run the CLI in-process through typer's runner, like a user would."""
+    result = CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run

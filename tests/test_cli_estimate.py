@@ -1,0 +1,136 @@
+"""`llmcost estimate` and `llmcost models` through the CLI runner: exact output and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import DATA
+
+EXAMPLE = ["estimate", "-m", "alpha-lite", "--requests-per-day", "2000", "--input-tokens", "1500",
+           "--output-tokens", "400", "--as-of", "2024-06-01"]
+
+
+def test_json_contract(cli):
+    r = cli(*EXAMPLE, "--currency", "CNY", "--format", "json")
+    assert (r.code, r.err) == (0, "")
+    report = json.loads(r.out)
+    assert report["schema_version"] == 1
+    assert (report["currency"], report["as_of"], report["total"]) == ("CNY", "2024-06-01", "41.40")
+    assert report["fx"] == {"usd_cny": "7.1", "date": "2024-01-02", "source": "https://example.com/fx/1"}
+    [line] = report["lines"]
+    assert {k: line[k] for k in ("model", "provider", "requests_per_month", "input_tokens", "output_tokens",
+                                 "input_cost", "output_cost", "total", "price_effective", "source")} == {
+        "model": "alpha-lite", "provider": "alpha", "requests_per_month": 60000, "input_tokens": 1500,
+        "output_tokens": 400, "input_cost": "27.00", "output_cost": "14.40", "total": "41.40",
+        "price_effective": "2024-05-15", "source": "https://example.com/alpha/2024-05"}
+
+
+def test_usd_at_given_rate(cli):
+    r = cli(*EXAMPLE, "--currency", "usd", "--rate", "7.2", "-f", "json")
+    report = json.loads(r.out)
+    assert (report["total"], report["fx"]["usd_cny"], report["fx"]["source"]) == ("5.75", "7.2", "--rate")
+
+
+def test_rmb_is_cny(cli):
+    assert json.loads(cli(*EXAMPLE, "--currency", "RMB", "-f", "json").out)["currency"] == "CNY"
+
+
+def test_table_golden(cli):
+    r = cli(*EXAMPLE)
+    assert r.code == 0
+    assert r.out == (DATA / "golden" / "estimate_table.txt").read_text(encoding="utf-8")
+
+
+def test_csv(cli):
+    r = cli(*EXAMPLE, "-f", "csv")
+    assert r.out.splitlines() == [
+        "name,model,provider,requests_per_month,input_tokens,output_tokens,cached_ratio,batch_ratio,currency,"
+        "input_cost,output_cost,free_quota,discount,total,tier,price_effective,source",
+        ",alpha-lite,alpha,60000,1500,400,0,0,CNY,27.00,14.40,0.00,0.00,41.40,,2024-05-15,"
+        "https://example.com/alpha/2024-05",
+        "TOTAL,,,,,,,,CNY,,,,,41.40,,,",
+    ]
+
+
+def test_markdown(cli):
+    r = cli(*EXAMPLE, "-f", "markdown")
+    assert "| alpha-lite | alpha | 60,000 | 1,500 | 400 | ¥27.00 | ¥14.40 | ¥41.40 | 2024-05-15 |" in r.out
+    assert "| **Total** |" in r.out and "**¥41.40**" in r.out
+
+
+def test_all_models_cheapest_first_with_dates(cli):
+    r = cli("estimate", "--all", "--requests-per-month", "1000", "--input-tokens", "1000",
+            "--output-tokens", "500", "--as-of", "2025-06-01", "-f", "json")
+    report = json.loads(r.out)
+    totals = [(line["model"], line["total"]) for line in report["lines"]]
+    assert totals == [("alpha-free", "0.00"), ("alpha-lite", "0.60"), ("alpha-pro", "1.80"),
+                      ("alpha-grad", "4.80"), ("alpha-tiered", "4.80"), ("beta-4o", "54.00")]
+    assert all(line["price_effective"] for line in report["lines"])
+    assert report["total"] == "66.00"
+
+
+def test_as_of_before_a_models_first_price_skips_it_with_a_reason(cli):
+    r = cli("estimate", "--all", "--requests-per-month", "10", "--input-tokens", "10", "--output-tokens", "10",
+            "--as-of", "2024-03-01", "-f", "json")
+    report = json.loads(r.out)
+    assert [line["model"] for line in report["lines"]] == ["alpha-lite"]
+    skipped = {s["model"]: s["reason"] for s in report["skipped"]}
+    assert skipped["beta-4o"] == "beta-4o has no price on or before 2024-03-01 (its first price is from 2024-05-13)"
+
+
+def test_as_of_before_the_only_model_is_an_error(cli):
+    r = cli("estimate", "-m", "beta-4o", "--requests-per-month", "10", "--input-tokens", "10",
+            "--output-tokens", "10", "--as-of", "2024-03-01")
+    assert (r.code, r.out) == (2, "")
+    assert r.err == ("llmcost: error: beta-4o has no price on or before 2024-03-01 "
+                     "(its first price is from 2024-05-13)\n")
+
+
+def test_unknown_model_did_you_mean(cli):
+    r = cli("estimate", "-m", "alpha-lit", "--requests-per-day", "1", "--input-tokens", "1", "--output-tokens", "1")
+    assert (r.code, r.out) == (2, "")
+    assert r.err == "llmcost: error: unknown model 'alpha-lit' (did you mean alpha-lite, alpha-tiered, alpha-pro?)\n"
+
+
+def test_chinese_family_names(cli, book):
+    assert book.resolve("阿尔法").id == "alpha-pro"
+    assert book.resolve("阿尔法-lite").id == "alpha-lite"
+    assert book.resolve("阿尔法-TIERED").id == "alpha-tiered"
+    assert book.resolve("B4O").id == "beta-4o"
+
+
+def test_provider_filter(cli):
+    r = cli("estimate", "-p", "beta", "--requests-per-month", "1", "--input-tokens", "1", "--output-tokens", "1",
+            "-f", "json", "--as-of", "2025-01-01")
+    assert [line["model"] for line in json.loads(r.out)["lines"]] == ["beta-4o"]
+
+
+def test_unknown_provider(cli):
+    r = cli("estimate", "-p", "alhpa", "--requests-per-month", "1", "--input-tokens", "1", "--output-tokens", "1")
+    assert r.code == 2 and r.err == "llmcost: error: unknown provider 'alhpa' (did you mean alpha?)\n"
+
+
+def test_models_lists_a_provider(cli):
+    r = cli("models", "--provider", "alpha", "-f", "csv", "--as-of", "2025-06-01")
+    assert r.code == 0
+    rows = r.out.splitlines()
+    assert rows[0].startswith("provider,id,name,aliases,currency,input_price,output_price,price_unit")
+    assert [row.split(",")[1] for row in rows[1:]] == ["alpha-lite", "alpha-pro", "alpha-free", "alpha-tiered",
+                                                       "alpha-grad"]
+
+
+def test_models_json_as_of_before_price(cli):
+    r = cli("models", "-p", "beta", "-f", "json", "--as-of", "2024-01-01")
+    [row] = json.loads(r.out)["models"]
+    assert row["input_price"] is None and "no price on or before" in row["status"]
+
+
+def test_version(cli):
+    from llmcost import __version__
+
+    assert cli("--version").out == f"llmcost {__version__}\n"
+
+
+def test_prices_validate_ok(cli):
+    r = cli("prices", "validate", str(DATA / "book"))
+    assert (r.code, r.out) == (0, "ok: 3 file(s) valid\n")
