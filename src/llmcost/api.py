@@ -65,7 +65,7 @@ def choose_models(book: PriceBook, names: list[str], providers: list[str], every
     return chosen
 
 
-def price_all(pairs: list[tuple[Workload, Model]], *, as_of: date, currency: str, fx: FxRate,
+def price_all(pairs: list[tuple[Workload, Model]], *, as_of: date, currency: str, fx: FxRate | None,
               strict: bool) -> tuple[list[Line], list[Skipped]]:
     """Price each (workload, model); ``strict`` turns a model that can't serve into an error."""
     lines, skipped = [], []
@@ -79,7 +79,7 @@ def price_all(pairs: list[tuple[Workload, Model]], *, as_of: date, currency: str
     return lines, skipped
 
 
-def estimate(book: PriceBook, request: EstimateRequest, *, as_of: date, currency: str, fx: FxRate) -> Bill:
+def estimate(book: PriceBook, request: EstimateRequest, *, as_of: date, currency: str, fx: FxRate | None) -> Bill:
     """Price one workload on the chosen models, cheapest first."""
     chosen = choose_models(book, request.models, request.providers, request.everything)
     pairs = [(request.workload(model.id), model) for model in chosen]

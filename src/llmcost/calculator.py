@@ -62,13 +62,13 @@ class Skipped:
 class Bill:
     currency: str
     as_of: date
-    fx: FxRate
+    fx: FxRate | None
     lines: tuple[Line, ...]
     skipped: tuple[Skipped, ...] = ()
     total: Decimal = field(default=ZERO)
 
     @classmethod
-    def of(cls, currency: str, as_of: date, fx: FxRate, lines: list[Line], skipped: list[Skipped] = ()) -> Bill:
+    def of(cls, currency: str, as_of: date, fx: FxRate | None, lines: list[Line], skipped: list[Skipped] = ()) -> Bill:
         with localcontext(CONTEXT):
             total = sum((line.total for line in lines), ZERO)
         return cls(currency, as_of, fx, tuple(lines), tuple(skipped), total)
@@ -119,7 +119,7 @@ def _input_slices(entry: PriceEntry, input_tokens: Decimal) -> list[tuple[Band, 
     return slices
 
 
-def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, fx: FxRate,
+def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, fx: FxRate | None,
                discount: Decimal | None = None, free_quota: bool = False) -> Line:
     """Price one workload on one model. Raises ``CannotServe`` with a reason."""
     try:
@@ -177,6 +177,11 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
             notes.append("no batch price published: batch share priced at the standard rate")
 
         def conv(amount: Decimal) -> Decimal:
+            if model.currency == currency:
+                return amount
+            if fx is None:
+                raise CannotServe(f"{model.id} is priced in {model.currency}: no USD/CNY rate on or before "
+                                  f"{as_of.isoformat()} in the price book (pass --rate)")
             return fx.convert(amount, model.currency, currency)
 
         parts = [conv(x) for x in (input_cost, cached_cost, output_cost, credit, off)]

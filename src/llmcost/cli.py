@@ -130,15 +130,14 @@ def _format(text: str, allowed: tuple[str, ...]) -> str:
     return name
 
 
-def _fx(rate: str | None, book, as_of: date) -> FxRate:  # type: ignore[no-untyped-def]
+def _fx(rate: str | None, book, as_of: date) -> FxRate | None:  # type: ignore[no-untyped-def]
+    """--rate, or the book's rate in force on the as-of date (None if there is none yet)."""
     if rate is not None:
         value = parse_decimal(rate, "--rate")
         if value <= 0 or value > 1000:
             raise UsageError(f"--rate must be between 0 and 1000 CNY per USD, not {rate}")
         return FxRate(value, None, "--rate")
-    if book.fx is None:
-        raise UsageError("no exchange rates in the price book", hint="pass --rate")
-    return book.fx.at(as_of)
+    return book.fx.at(as_of) if book.fx is not None else None
 
 
 def _opt_decimal(text: str | None, what: str) -> Decimal | None:

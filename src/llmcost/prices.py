@@ -121,15 +121,12 @@ class Family:
 class FxTable:
     rates: tuple[FxRate, ...]
 
-    def at(self, when: date) -> FxRate:
+    def at(self, when: date) -> FxRate | None:
+        """The last rate on or before ``when``; None before the first one."""
         current = None
         for rate in self.rates:
             if rate.date is not None and rate.date <= when:
                 current = rate
-        if current is None:
-            first = self.rates[0].date.isoformat() if self.rates and self.rates[0].date else "none"
-            raise UsageError(f"no USD/CNY rate on or before {when.isoformat()} (first: {first})",
-                             hint="pass --rate")
         return current
 
 

@@ -96,7 +96,9 @@ def bill_report(bill: Bill, book: PriceBook) -> dict[str, Any]:
     }
 
 
-def fx_dict(bill: Bill) -> dict[str, Any]:
+def fx_dict(bill: Bill) -> dict[str, Any] | None:
+    if bill.fx is None:
+        return None
     return {"usd_cny": exact(bill.fx.usd_cny),
             "date": bill.fx.date.isoformat() if bill.fx.date else None,
             "source": bill.fx.source}
@@ -180,8 +182,11 @@ def _tok(value: int | str) -> str:
 
 def _footer(report: dict[str, Any]) -> list[str]:
     fx = report["fx"]
-    when = fx["date"] or "given with --rate"
-    lines = [f"Prices as of {report['as_of']}; 1 USD = {fx['usd_cny']} CNY ({when}); {report['rounding']}."]
+    if fx is None:
+        rate = "no USD/CNY rate on that date (none needed)"
+    else:
+        rate = f"1 USD = {fx['usd_cny']} CNY ({fx['date'] or 'given with --rate'})"
+    lines = [f"Prices as of {report['as_of']}; {rate}; {report['rounding']}."]
     for item in report["skipped"]:
         lines.append(f"Not priced: {item['model']}: {item['reason']}")
     notes = sorted({(line["model"], note) for line in report["lines"] for note in line["notes"]})
