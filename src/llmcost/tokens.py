@@ -412,7 +412,11 @@ def tokenizer_table() -> dict[str, dict]:
 
     from llmcost.resources import shipped_prices_dir
 
-    path = shipped_prices_dir() / "tokenizers.yaml"
+    path = shipped_prices_dir() / "tokenizers.yaml"  # LLMCOST_BOOK may replace the book…
+    if not path.is_file():  # …but a book without its own tokenizers uses the shipped ones
+        from importlib import resources
+
+        path = Path(str(resources.files("llmcost.price_files"))) / "tokenizers.yaml"
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
