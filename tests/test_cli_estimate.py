@@ -134,3 +134,13 @@ def test_version(cli):
 def test_prices_validate_ok(cli):
     r = cli("prices", "validate", str(DATA / "book"))
     assert (r.code, r.out) == (0, "ok: 3 file(s) valid\n")
+
+
+def test_bad_option_is_one_line_exit_2(cli):
+    r = cli("estimate", "--bogus")
+    assert (r.code, r.out, r.err) == (2, "", "llmcost: error: No such option: --bogus\n")
+
+
+def test_missing_tokens_is_a_usage_error(cli):
+    r = cli("estimate", "-m", "alpha-lite", "--requests-per-day", "10", "--output-tokens", "1")
+    assert (r.code, r.out, r.err) == (2, "", "llmcost: error: give --input-tokens (tokens per request)\n")

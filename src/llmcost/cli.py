@@ -15,13 +15,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from . import __version__
 from .errors import EXIT_INPUT, LlmcostError, UsageError
 from .money import FxRate, parse_currency, parse_decimal
+
+
+# Typer has shipped both a vendored and an external click; find its usage-error base class
+# through a public name instead of importing either.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class LlmcostGroup(TyperGroup):
@@ -33,12 +37,12 @@ class LlmcostGroup(TyperGroup):
                               standalone_mode=False, **extra)
         except LlmcostError as exc:
             _fail(str(exc), exc.exit_code)
-        except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - depends on click version
-            click.echo(exc.ctx.get_help(), err=True)
-            sys.exit(EXIT_INPUT)
-        except click.ClickException as exc:
+        except _CLICK_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `llmcost`: show the help
+                typer.echo(exc.ctx.get_help(), err=True)
+                sys.exit(EXIT_INPUT)
             _fail(exc.format_message(), EXIT_INPUT)
-        except click.exceptions.Abort:
+        except typer.Abort:
             _fail("aborted", EXIT_INPUT)
         except BrokenPipeError:
             _quiet_broken_pipe()
@@ -54,7 +58,7 @@ class LlmcostGroup(TyperGroup):
 
 def _fail(message: str, code: int) -> None:
     try:
-        click.echo(f"llmcost: error: {' '.join(message.split())}", err=True)
+        typer.echo(f"llmcost: error: {' '.join(message.split())}", err=True)
     except BrokenPipeError:  # pragma: no cover
         pass
     sys.exit(code)
