@@ -43,3 +43,13 @@ def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None
 @pytest.fixture
 def cli():
     return run
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare with tests/data/golden/NAME; `UPDATE_GOLDEN=1 pytest` rewrites the files."""
+    import os
+
+    path = DATA / "golden" / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import DATA
+from conftest import DATA, assert_golden
 
 EXAMPLE = ["estimate", "-m", "alpha-lite", "--requests-per-day", "2000", "--input-tokens", "1500",
            "--output-tokens", "400", "--as-of", "2024-06-01"]
@@ -38,7 +38,7 @@ def test_rmb_is_cny(cli):
 def test_table_golden(cli):
     r = cli(*EXAMPLE)
     assert r.code == 0
-    assert r.out == (DATA / "golden" / "estimate_table.txt").read_text(encoding="utf-8")
+    assert_golden("estimate_table.txt", r.out)
 
 
 def test_csv(cli):
@@ -143,4 +143,4 @@ def test_bad_option_is_one_line_exit_2(cli):
 
 def test_missing_tokens_is_a_usage_error(cli):
     r = cli("estimate", "-m", "alpha-lite", "--requests-per-day", "10", "--output-tokens", "1")
-    assert (r.code, r.out, r.err) == (2, "", "llmcost: error: give --input-tokens (tokens per request)\n")
+    assert (r.code, r.out, r.err) == (2, "", "llmcost: error: give --input-tokens (tokens per request) or --prompt/--prompt-file\n")

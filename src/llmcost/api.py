@@ -1,21 +1,24 @@
-"""The library API behind the commands: load the book, price workloads.
+"""The library API behind the commands: load the book, count prompts, price workloads.
 
 Everything here is usable without the CLI::
 
+    from datetime import date
     from llmcost import api
     book = api.load_book()
-    bill = api.estimate(book, api.EstimateRequest(models=["qwen-long"], requests_per_day=..., ...), ...)
+    pricer = api.Pricer(book, api.Pricing(as_of=date(2024, 6, 1), currency="CNY", fx=None))
+    bill = api.estimate(pricer, api.EstimateRequest(models=["qwen-long"], requests_per_day=..., ...))
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Iterable, Iterator
 
 from . import prices
 from .calculator import Bill, CannotServe, Line, Skipped, price_line
-from .errors import InputError, UsageError
+from .errors import InputError, LlmcostError, UsageError
 from .money import FxRate
 from .prices import Model, PriceBook
 from .workload import Workload, check_ratio, check_tokens, monthly_requests
@@ -23,6 +26,77 @@ from .workload import Workload, check_ratio, check_tokens, monthly_requests
 
 def load_book(user_prices: str | None = None) -> PriceBook:
     return prices.load(user_prices)
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """How to price: the date, the report currency and rate, and the user's adjustments."""
+
+    as_of: date
+    currency: str
+    fx: FxRate | None
+    discounts: dict[str, Decimal] = field(default_factory=dict)  # model id or provider → share off
+    free_quota: bool = False
+
+
+def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]:
+    """``doubao=20%`` or ``qwen-long=0.15`` → {"doubao": Decimal("0.2"), ...}."""
+    out: dict[str, Decimal] = {}
+    providers = {m.provider for m in book.models.values()}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise UsageError(f"--discount: {item!r} is not NAME=PERCENT, e.g. doubao=20%")
+        try:
+            share = Decimal(value[:-1]) / 100 if value.endswith("%") else Decimal(value)
+        except ArithmeticError:
+            raise UsageError(f"--discount: {value!r} is not a percentage") from None
+        if not share.is_finite() or not 0 <= share <= 1:
+            raise UsageError(f"--discount: {value!r} must be between 0% and 100% (or 0 and 1)")
+        target = key.lower() if key.lower() in providers else book.resolve(key).id
+        out[target] = share
+    return out
+
+
+class Pricer:
+    """Prices workloads against one book with one set of options."""
+
+    def __init__(self, book: PriceBook, pricing: Pricing):
+        self.book, self.pricing = book, pricing
+
+    def model(self, workload: Workload) -> Model:
+        try:
+            return self.book.resolve(workload.model)
+        except LlmcostError as exc:
+            if workload.origin:
+                exc.message = f"{workload.origin}: {exc.message}"
+            raise
+
+    def price(self, workload: Workload, model: Model) -> Line:
+        """Raises ``CannotServe`` when the model can't price the workload."""
+        p = self.pricing
+        discount = p.discounts.get(model.id, p.discounts.get(model.provider))
+        return price_line(workload, model, as_of=p.as_of, currency=p.currency, fx=p.fx,
+                          discount=discount, free_quota=p.free_quota)
+
+    def strict(self, workload: Workload, model: Model | None = None) -> Line:
+        """Price, turning "can't serve" into an error that names the workload's origin."""
+        model = model or self.model(workload)
+        try:
+            return self.price(workload, model)
+        except CannotServe as exc:
+            where = f"{workload.origin}: " if workload.origin else ""
+            raise InputError(f"{where}{exc}") from None
+
+    def lines(self, workloads: Iterable[Workload]) -> Iterator[Line]:
+        """Each workload on its own model, in order, one at a time (streams)."""
+        for workload in workloads:
+            yield self.strict(workload)
+
+    def bill(self, lines: list[Line], skipped: list[Skipped] | None = None) -> Bill:
+        p = self.pricing
+        return Bill.of(p.currency, p.as_of, p.fx, lines, skipped or [])
 
 
 @dataclass
@@ -39,21 +113,55 @@ class EstimateRequest:
     days: Decimal | None = None
     cached_ratio: Decimal = Decimal(0)
     batch_ratio: Decimal = Decimal(0)
+    prompt: str | None = None  # text whose tokens are counted per model
+    output_sample: str | None = None
 
-    def workload(self, model: str, *, input_tokens: Decimal | None = None, input_method: str = "given") -> Workload:
-        tokens_in = self.input_tokens if input_tokens is None else input_tokens
-        if tokens_in is None:
-            raise UsageError("give --input-tokens (tokens per request)")
-        if self.output_tokens is None:
-            raise UsageError("give --output-tokens (tokens per request)")
+    def workload(self, model: str) -> Workload:
+        if self.input_tokens is None and self.prompt is None:
+            raise UsageError("give --input-tokens (tokens per request) or --prompt/--prompt-file")
+        if self.input_tokens is not None and self.prompt is not None:
+            raise UsageError("give --input-tokens or --prompt/--prompt-file, not both")
+        if self.output_tokens is None and self.output_sample is None:
+            raise UsageError("give --output-tokens (tokens per request) or --output-sample")
+        if self.output_tokens is not None and self.output_sample is not None:
+            raise UsageError("give --output-tokens or --output-sample, not both")
         return Workload(
             model=model,
             requests_per_month=monthly_requests(self.requests_per_day, self.requests_per_month, self.days),
-            input_tokens=check_tokens(tokens_in, "--input-tokens"),
-            output_tokens=check_tokens(self.output_tokens, "--output-tokens"),
+            input_tokens=check_tokens(self.input_tokens or Decimal(0), "--input-tokens"),
+            output_tokens=check_tokens(self.output_tokens or Decimal(0), "--output-tokens"),
             cached_ratio=check_ratio(self.cached_ratio, "--cached-ratio"),
             batch_ratio=check_ratio(self.batch_ratio, "--batch-ratio"),
-            input_method=input_method, requests_per_day=self.requests_per_day, days=self.days)
+            requests_per_day=self.requests_per_day, days=self.days)
+
+
+def count_text(model: Model, text: str) -> tuple[int, str]:
+    """Tokens of ``text`` with the model's own tokenizer, and how they were counted."""
+    from .tokens import get_counter
+
+    counter = get_counter(model.tokenizer)
+    return counter.count(text), counter.method
+
+
+def with_counted_text(workload: Workload, model: Model, prompt: str | None, sample: str | None) -> Workload:
+    """The workload with input/output tokens counted from text by the model's tokenizer."""
+    changes: dict[str, object] = {}
+    if prompt is not None:
+        tokens, method = count_text(model, prompt)
+        changes.update(input_tokens=Decimal(tokens), input_method=method)
+    if sample is not None:
+        tokens, method = count_text(model, sample)
+        changes.update(output_tokens=Decimal(tokens), output_method=method)
+    return replace(workload, **changes) if changes else workload  # type: ignore[arg-type]
+
+
+def prompt_counter(book: PriceBook):  # type: ignore[no-untyped-def]
+    """For workload files: count a row's prompt with its model's tokenizer."""
+
+    def count(model_name: str, text: str) -> tuple[int, str]:
+        return count_text(book.resolve(model_name), text)
+
+    return count
 
 
 def choose_models(book: PriceBook, names: list[str], providers: list[str], everything: bool) -> list[Model]:
@@ -65,26 +173,25 @@ def choose_models(book: PriceBook, names: list[str], providers: list[str], every
     return chosen
 
 
-def price_all(pairs: list[tuple[Workload, Model]], *, as_of: date, currency: str, fx: FxRate | None,
-              strict: bool) -> tuple[list[Line], list[Skipped]]:
-    """Price each (workload, model); ``strict`` turns a model that can't serve into an error."""
+def estimate(pricer: Pricer, request: EstimateRequest) -> Bill:
+    """Price one workload on the chosen models, cheapest first.
+
+    With one model, a model that can't serve is an error; with several it is listed
+    in ``skipped`` with the reason, never priced 0.
+    """
+    chosen = choose_models(pricer.book, request.models, request.providers, request.everything)
+    base = request.workload("")
     lines, skipped = [], []
-    for workload, model in pairs:
+    for model in chosen:
+        workload = with_counted_text(replace(base, model=model.id), model, request.prompt, request.output_sample)
+        if len(chosen) == 1:
+            lines.append(pricer.strict(workload, model))
+            continue
         try:
-            lines.append(price_line(workload, model, as_of=as_of, currency=currency, fx=fx))
+            lines.append(pricer.price(workload, model))
         except CannotServe as exc:
-            if strict:
-                raise InputError(str(exc)) from None
             skipped.append(Skipped(workload, model, str(exc)))
-    return lines, skipped
-
-
-def estimate(book: PriceBook, request: EstimateRequest, *, as_of: date, currency: str, fx: FxRate | None) -> Bill:
-    """Price one workload on the chosen models, cheapest first."""
-    chosen = choose_models(book, request.models, request.providers, request.everything)
-    pairs = [(request.workload(model.id), model) for model in chosen]
-    lines, skipped = price_all(pairs, as_of=as_of, currency=currency, fx=fx, strict=len(chosen) == 1)
     if not lines:
         raise InputError("no model could price this workload: " + "; ".join(s.reason for s in skipped))
     lines.sort(key=lambda line: (line.total, line.model.provider, line.model.id))
-    return Bill.of(currency, as_of, fx, lines, skipped)
+    return pricer.bill(lines, skipped)

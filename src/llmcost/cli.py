@@ -163,43 +163,176 @@ def _emit(text: str) -> None:
 
 # -- commands ---------------------------------------------------------------------------
 
-@app.command()
-def estimate(
-    model: Models = None,
-    all_models: AllModels = False,
-    provider: Providers = None,
-    requests_per_day: Annotated[Optional[str], typer.Option(help="Requests per day (× --days).")] = None,
-    requests_per_month: Annotated[Optional[str], typer.Option(help="Requests per month.")] = None,
-    input_tokens: Annotated[Optional[str], typer.Option(help="Input (prompt) tokens per request.")] = None,
-    output_tokens: Annotated[Optional[str], typer.Option(help="Output (completion) tokens per request.")] = None,
-    days: Annotated[Optional[str], typer.Option(help="Days per month for --requests-per-day [default: 30].")] = None,
-    cached_ratio: Annotated[str, typer.Option(help="Share of input tokens that hit the cache, 0..1.")] = "0",
-    batch_ratio: Annotated[str, typer.Option(help="Share of requests sent through a Batch API, 0..1.")] = "0",
-    currency: Currency = "CNY",
-    rate: Rate = None,
-    as_of: AsOf = None,
-    fmt: Format = "table",
-    prices: PricesPath = None,
-) -> None:
-    """Estimate the monthly bill of a workload on one model, several, or all."""
+RequestsPerDay = Annotated[Optional[str], typer.Option(help="Requests per day (× --days).")]
+RequestsPerMonth = Annotated[Optional[str], typer.Option(help="Requests per month.")]
+InputTokens = Annotated[Optional[str], typer.Option(help="Input (prompt) tokens per request.")]
+OutputTokens = Annotated[Optional[str], typer.Option(help="Output (completion) tokens per request.")]
+Days = Annotated[Optional[str], typer.Option(help="Days per month for --requests-per-day [default: 30].")]
+CachedRatio = Annotated[str, typer.Option(help="Share of input tokens that hit the vendor's cache, 0..1.")]
+BatchRatio = Annotated[str, typer.Option(help="Share of requests sent through a Batch API, 0..1.")]
+Prompt = Annotated[Optional[str], typer.Option(
+    help="A prompt: its input tokens are counted with each model's own tokenizer.")]
+PromptFile = Annotated[Optional[str], typer.Option(
+    help="A file (or - for stdin) holding one request's prompt, counted per model.")]
+OutputSample = Annotated[Optional[str], typer.Option(
+    help="A typical answer (text, or a path to a file): output tokens counted per model.")]
+Workloads = Annotated[Optional[str], typer.Option(
+    "--workloads", "-w", help="A CSV or YAML workload file, or - for stdin: price every workload in it.")]
+InputFormat = Annotated[Optional[str], typer.Option(
+    help="Force the workload file format: csv or yaml [default: from the extension or content].")]
+Encoding = Annotated[str, typer.Option(help="Text encoding of input files, e.g. gbk.")]
+Discounts = Annotated[Optional[list[str]], typer.Option(
+    "--discount", help="Your negotiated discount, e.g. doubao=20% or qwen-long=15% (repeatable).")]
+FreeQuota = Annotated[bool, typer.Option(
+    "--free-quota", help="Credit the free token quotas the price book lists (per account, so off by default).")]
+
+
+def _pricer(prices: str | None, currency: str, rate: str | None, as_of: str | None,
+            discount: list[str] | None, free_quota: bool):  # type: ignore[no-untyped-def]
+    """Everything the pricing options say, checked, as an api.Pricer."""
     from . import api
 
-    request = api.EstimateRequest(
+    code = parse_currency(currency)
+    when = _as_of(as_of)
+    book = api.load_book(prices)
+    pricing = api.Pricing(as_of=when, currency=code, fx=_fx(rate, book, when),
+                          discounts=api.parse_discounts(discount or [], book), free_quota=free_quota)
+    return api.Pricer(book, pricing)
+
+
+def _read_text_arg(value: str | None, what: str, encoding: str, *, path_only: bool) -> str | None:
+    """--prompt-file PATH|-, --output-sample TEXT|PATH → the text."""
+    from pathlib import Path
+
+    from .yamlsafe import decode, read_text
+
+    if value is None:
+        return None
+    if value == "-":
+        data = sys.stdin.buffer.read(10 * 1024 * 1024 + 1)
+        if not data:
+            raise UsageError(f"{what}: standard input is empty")
+        return decode(data, "<stdin>", encoding)
+    if path_only or Path(value).is_file():
+        return read_text(Path(value), encoding=encoding, limit=10 * 1024 * 1024)
+    return value
+
+
+def _request(model, all_models, provider, requests_per_day, requests_per_month, input_tokens,  # type: ignore[no-untyped-def]
+             output_tokens, days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding):
+    from . import api
+
+    if prompt is not None and prompt_file is not None:
+        raise UsageError("give --prompt or --prompt-file, not both")
+    text = prompt if prompt is not None else _read_text_arg(prompt_file, "--prompt-file", encoding, path_only=True)
+    return api.EstimateRequest(
         models=model or [], everything=all_models, providers=provider or [],
         requests_per_day=_opt_decimal(requests_per_day, "--requests-per-day"),
         requests_per_month=_opt_decimal(requests_per_month, "--requests-per-month"),
         input_tokens=_opt_decimal(input_tokens, "--input-tokens"),
         output_tokens=_opt_decimal(output_tokens, "--output-tokens"),
         days=_opt_decimal(days, "--days"), cached_ratio=parse_decimal(cached_ratio, "--cached-ratio"),
-        batch_ratio=parse_decimal(batch_ratio, "--batch-ratio"))
-    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
-    book = api.load_book(prices)
-    when = _as_of(as_of)
-    bill = api.estimate(book, request, as_of=when, currency=parse_currency(currency),
-                            fx=_fx(rate, book, when))
+        batch_ratio=parse_decimal(batch_ratio, "--batch-ratio"), prompt=text,
+        output_sample=_read_text_arg(output_sample, "--output-sample", encoding, path_only=False))
+
+
+def _refuse_with_workloads(**given: object) -> None:
+    used = [f"--{k.replace('_', '-')}" for k, v in given.items() if v not in (None, False, [], "0")]
+    if used:
+        raise UsageError(f"{', '.join(used)} cannot be combined with --workloads (put them in the file)")
+
+
+@app.command()
+def estimate(
+    model: Models = None,
+    all_models: AllModels = False,
+    provider: Providers = None,
+    workloads: Workloads = None,
+    requests_per_day: RequestsPerDay = None,
+    requests_per_month: RequestsPerMonth = None,
+    input_tokens: InputTokens = None,
+    output_tokens: OutputTokens = None,
+    days: Days = None,
+    cached_ratio: CachedRatio = "0",
+    batch_ratio: BatchRatio = "0",
+    prompt: Prompt = None,
+    prompt_file: PromptFile = None,
+    output_sample: OutputSample = None,
+    currency: Currency = "CNY",
+    rate: Rate = None,
+    as_of: AsOf = None,
+    discount: Discounts = None,
+    free_quota: FreeQuota = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json, jsonl, csv or markdown.")] = "table",
+    input_format: InputFormat = None,
+    encoding: Encoding = "utf-8",
+    prices: PricesPath = None,
+) -> None:
+    """Estimate the monthly bill of a workload on one model, several, or all; or of a workload file."""
+    from . import api
     from .render import bill_report, render_bill
 
-    _emit(render_bill(bill_report(bill, book), fmt, color=_color(), width=_width()))
+    fmt = _format(fmt, ("table", "json", "jsonl", "csv", "markdown"))
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    if workloads is not None:
+        _refuse_with_workloads(model=model, all=all_models, provider=provider, requests_per_day=requests_per_day,
+                               requests_per_month=requests_per_month, input_tokens=input_tokens,
+                               output_tokens=output_tokens, days=days, cached_ratio=cached_ratio,
+                               batch_ratio=batch_ratio, prompt=prompt, prompt_file=prompt_file,
+                               output_sample=output_sample)
+        _price_workload_file(pricer, workloads, fmt, input_format, encoding)
+        return
+    request = _request(model, all_models, provider, requests_per_day, requests_per_month, input_tokens,
+                       output_tokens, days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding)
+    bill = api.estimate(pricer, request)
+    _emit(render_bill(bill_report(bill, pricer.book), fmt, color=_color(), width=_width()))
+
+
+def _price_workload_file(pricer, path: str, fmt: str, input_format: str | None, encoding: str) -> None:  # type: ignore[no-untyped-def]
+    """Read, price and write one workload at a time (see render.Stream)."""
+    from . import api, workload_files
+    from .money import plain
+    from .render import report_head, stream_for
+
+    workloads = workload_files.read(path, stdin=sys.stdin.buffer, input_format=input_format, encoding=encoding,
+                                    count_prompt=api.prompt_counter(pricer.book))
+    p = pricer.pricing
+    head = report_head(p.currency, p.as_of, p.fx, pricer.book)
+    stream = stream_for(fmt, head, color=_color(), width=_width())
+    out = _Output()
+    out.write(stream.begin())
+    total = Decimal(0)
+    for line in pricer.lines(workloads):
+        total += line.total
+        out.write(stream.line(line))
+    out.write(stream.end([], plain(total)))
+    out.close()
+
+
+class _Output:
+    """Buffers the first MiB of output, so a bad row early in a file prints nothing at all;
+    past that, output streams (a later error still leaves no TOTAL row and exits 2)."""
+
+    LIMIT = 1024 * 1024
+
+    def __init__(self) -> None:
+        self.parts: list[str] | None = []
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        if self.parts is None:
+            sys.stdout.write(text)
+            return
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > self.LIMIT:
+            sys.stdout.write("".join(self.parts))
+            self.parts = None
+
+    def close(self) -> None:
+        if self.parts is not None:
+            sys.stdout.write("".join(self.parts))
+        sys.stdout.flush()
 
 
 @app.command()

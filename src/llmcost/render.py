@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from . import __version__
 from .calculator import Bill, Line, Skipped
-from .money import ROUNDING_RULE, exact, fmt, plain
+from .money import ROUNDING_RULE, FxRate, exact, fmt, plain
 from .prices import Model, PriceBook, PriceEntry
 
 SCHEMA_VERSION = 1
@@ -80,32 +80,121 @@ def skipped_dict(item: Skipped) -> dict[str, Any]:
     return out
 
 
-def bill_report(bill: Bill, book: PriceBook) -> dict[str, Any]:
-    """The JSON contract for estimates (schema_version 1)."""
+def report_head(currency: str, as_of: date, fx: FxRate | None, book: PriceBook) -> dict[str, Any]:
+    """Everything in the report but the lines and totals."""
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": f"llmcost {__version__}",
-        "currency": bill.currency,
-        "as_of": bill.as_of.isoformat(),
-        "fx": fx_dict(bill),
+        "currency": currency,
+        "as_of": as_of.isoformat(),
+        "fx": fx_dict(fx),
         "price_book": book.digest,
         "rounding": ROUNDING_RULE,
-        "lines": [line_dict(line) for line in bill.lines],
-        "skipped": [skipped_dict(s) for s in bill.skipped],
-        "total": plain(bill.total),
     }
 
 
-def fx_dict(bill: Bill) -> dict[str, Any] | None:
-    if bill.fx is None:
+def bill_report(bill: Bill, book: PriceBook) -> dict[str, Any]:
+    """The JSON contract for estimates (schema_version 1)."""
+    return {**report_head(bill.currency, bill.as_of, bill.fx, book),
+            "lines": [line_dict(line) for line in bill.lines],
+            "skipped": [skipped_dict(s) for s in bill.skipped],
+            "total": plain(bill.total)}
+
+
+def fx_dict(fx: FxRate | None) -> dict[str, Any] | None:
+    if fx is None:
         return None
-    return {"usd_cny": exact(bill.fx.usd_cny),
-            "date": bill.fx.date.isoformat() if bill.fx.date else None,
-            "source": bill.fx.source}
+    return {"usd_cny": exact(fx.usd_cny), "date": fx.date.isoformat() if fx.date else None, "source": fx.source}
 
 
 def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- streaming: one line at a time, identical to rendering the whole report -------------
+
+class Stream:
+    """Renders a report piece by piece: ``begin()``, ``line(d)`` for each line, ``end(...)``.
+
+    Each method returns text; the caller writes it.  Memory does not grow with the
+    number of lines.
+    """
+
+    def __init__(self, head: dict[str, Any]):
+        self.head, self.count = head, 0
+
+    def begin(self) -> str:
+        return ""
+
+    def line(self, line: Line) -> str:
+        return self.line_text(line_dict(line))
+
+    def line_text(self, line: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def end(self, skipped: list[dict[str, Any]], total: str) -> str:
+        return ""
+
+
+class CsvStream(Stream):
+    def _row(self, cells: list[str]) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(cells)
+        return out.getvalue()
+
+    def begin(self) -> str:
+        return self._row(CSV_COLUMNS)
+
+    def line_text(self, line: dict[str, Any]) -> str:
+        return self._row(csv_row(line, self.head["currency"]))
+
+    def end(self, skipped: list[dict[str, Any]], total: str) -> str:
+        return self._row(csv_total_row(total, self.head["currency"]))
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + row for row in text.splitlines())
+
+
+class JsonStream(Stream):
+    """Writes exactly what ``to_json(report)`` would, without holding the lines."""
+
+    def begin(self) -> str:
+        return to_json(self.head)[:-3] + ',\n  "lines": ['
+
+    def line_text(self, line: dict[str, Any]) -> str:
+        self.count += 1
+        body = _indent(json.dumps(line, ensure_ascii=False, indent=2), "    ")
+        return ("\n" if self.count == 1 else ",\n") + body
+
+    def end(self, skipped: list[dict[str, Any]], total: str) -> str:
+        close = "]," if self.count == 0 else "\n  ],"
+        skipped_text = json.dumps(skipped, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        return f'{close}\n  "skipped": {skipped_text},\n  "total": {json.dumps(total)}\n}}\n'
+
+
+class JsonLinesStream(Stream):
+    """JSON Lines: a head record, one record per line, then a summary record."""
+
+    def begin(self) -> str:
+        return json.dumps({"record": "head", **self.head}, ensure_ascii=False) + "\n"
+
+    def line_text(self, line: dict[str, Any]) -> str:
+        return json.dumps({"record": "line", **line}, ensure_ascii=False) + "\n"
+
+    def end(self, skipped: list[dict[str, Any]], total: str) -> str:
+        return json.dumps({"record": "summary", "skipped": skipped, "total": total}, ensure_ascii=False) + "\n"
+
+
+STREAMS = {"csv": CsvStream, "json": JsonStream, "jsonl": JsonLinesStream}
+
+
+def render_stream(report: dict[str, Any], kind: str) -> str:
+    head = {k: v for k, v in report.items() if k not in ("lines", "skipped", "total")}
+    stream = STREAMS[kind](head)
+    parts = [stream.begin()] + [stream.line_text(line) for line in report["lines"]]
+    parts.append(stream.end(report["skipped"], report["total"]))
+    return "".join(parts)
 
 
 # -- plain formats ---------------------------------------------------------------
@@ -127,13 +216,7 @@ def csv_total_row(total: str, currency: str) -> list[str]:
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for line in report["lines"]:
-        writer.writerow(csv_row(line, report["currency"]))
-    writer.writerow(csv_total_row(report["total"], report["currency"]))
-    return out.getvalue()
+    return render_stream(report, "csv")
 
 
 def _md_escape(text: str) -> str:
@@ -154,8 +237,9 @@ def _amount(value: str, currency: str) -> str:
 def _estimate_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]], str]:
     cur = report["currency"]
     named = any("name" in line for line in report["lines"])
-    headers = (["Workload"] if named else []) + ["Model", "Provider", "Requests/mo", "In tok", "Out tok",
-                                                  "Input", "Output", "Total", "Price of"]
+    # With workload names the provider column gives way (providers get subtotal rows instead).
+    headers = (["Workload", "Model"] if named else ["Model", "Provider"]) + [
+        "Requests/mo", "In tok", "Out tok", "Input", "Output", "Total", "Price of"]
     rows = []
     for line in report["lines"]:
         extra = []
@@ -166,14 +250,12 @@ def _estimate_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]], 
         if line["discount"] != "0.00":
             extra.append("discount")
         price_of = line["price_effective"] + (f" ({', '.join(extra)})" if extra else "")
-        rows.append(([line.get("name", "")] if named else []) + [
-            line["model"], line["provider"], f"{line['requests_per_month']:,}" if isinstance(
-                line["requests_per_month"], int) else line["requests_per_month"],
-            _tok(line["input_tokens"]), _tok(line["output_tokens"]),
+        first = [line.get("name", ""), line["model"]] if named else [line["model"], line["provider"]]
+        rows.append(first + [
+            _tok(line["requests_per_month"]), _tok(line["input_tokens"]), _tok(line["output_tokens"]),
             _amount(line["input_cost"], cur), _amount(line["output_cost"], cur),
             _amount(line["total"], cur), price_of])
-    align = ("l" if named else "") + "llrrrrrrl"
-    return headers, rows, align
+    return headers, rows, "llrrrrrrl"
 
 
 def _tok(value: int | str) -> str:
@@ -205,8 +287,11 @@ def _sources(report: dict[str, Any]) -> list[str]:
 def to_markdown(report: dict[str, Any]) -> str:
     headers, rows, align = _estimate_rows(report)
     cur = report["currency"]
+    rows += _subtotal_rows(report, headers)
     rows.append(["**Total**"] + [""] * (len(headers) - 3) + [f"**{_amount(report['total'], cur)}**", ""])
     parts = [md_table(headers, rows, align), ""]
+    if report.get("summary_note"):
+        parts.append(f"- {report['summary_note']}")
     parts += [f"- {line}" for line in _footer(report)]
     parts += [f"- Source: <{src}>" for src in _sources(report)]
     return "\n".join(parts) + "\n"
@@ -227,14 +312,24 @@ def rich_table(title: str | None, headers: list[str], rows: list[list[str]], ali
     from rich import box
     from rich.table import Table
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_footer=footer_row is not None, title_justify="left")
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_footer=footer_row is not None, title_justify="left",
+                  pad_edge=False)
     for i, header in enumerate(headers):
-        justify = "right" if i < len(align) and align[i] == "r" else "left"
-        table.add_column(header, justify=justify, footer=footer_row[i] if footer_row else "",
-                         overflow="fold")
+        right = i < len(align) and align[i] == "r"
+        # Names and amounts never wrap; long free text (aliases, dates with notes) folds.
+        table.add_column(header, justify="right" if right else "left", footer=footer_row[i] if footer_row else "",
+                         overflow="ellipsis" if header == "Workload" else "fold",
+                         no_wrap=right or header in ("Model", "Provider"),
+                         min_width=10 if header in ("Price of", "Effective", "Workload") else None)
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _subtotal_rows(report: dict[str, Any], headers: list[str]) -> list[list[str]]:
+    cur = report["currency"]
+    return [[f"Subtotal {provider}"] + [""] * (len(headers) - 3) + [fmt(amount, cur), ""]
+            for provider, amount in sorted(report.get("subtotals", {}).items())]
 
 
 def to_table(report: dict[str, Any], *, color: bool = False, width: int = 120, title: str | None = None) -> str:
@@ -242,7 +337,15 @@ def to_table(report: dict[str, Any], *, color: bool = False, width: int = 120, t
     cur = report["currency"]
     footer = ["Total"] + [""] * (len(headers) - 3) + [_amount(report["total"], cur), ""]
     out = console(color, width)
-    out.print(rich_table(title, headers, rows, align, footer))
+    table = rich_table(title, headers, rows, align, footer)
+    subtotals = _subtotal_rows(report, headers)
+    if subtotals:
+        table.add_section()
+        for row in subtotals:
+            table.add_row(*row, style="bold")
+    out.print(table)
+    if report.get("summary_note"):
+        out.print(report["summary_note"], style="yellow")
     for line in _footer(report):
         out.print(line, style="dim")
     for i, src in enumerate(_sources(report), 1):
@@ -251,13 +354,55 @@ def to_table(report: dict[str, Any], *, color: bool = False, width: int = 120, t
 
 
 def render_bill(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
-    if fmt_name == "json":
-        return to_json(report)
-    if fmt_name == "csv":
-        return to_csv(report)
+    if fmt_name in STREAMS:
+        return render_stream(report, fmt_name)
     if fmt_name == "markdown":
         return to_markdown(report)
     return to_table(report, color=color, width=width)
+
+
+class TableStream(Stream):
+    """Table or markdown for a workload file: holds at most ``limit`` lines (a summary
+    by model beyond that) and per-provider subtotals, rendered at the end."""
+
+    def __init__(self, head: dict[str, Any], *, markdown: bool = False, color: bool = False, width: int = 120,
+                 limit: int = 500):
+        super().__init__(head)
+        self.markdown, self.color, self.width, self.limit = markdown, color, width, limit
+        self.rows: list[dict[str, Any]] = []
+        self.subtotals: dict[str, Decimal] = {}
+        self.by_model: dict[tuple[str, str], list[Any]] = {}
+
+    def line(self, line: Line) -> str:
+        self.count += 1
+        provider = line.model.provider
+        self.subtotals[provider] = self.subtotals.get(provider, Decimal(0)) + line.total
+        entry = self.by_model.setdefault((provider, line.model.id), [0, Decimal(0)])
+        entry[0] += 1
+        entry[1] += line.total
+        if self.count <= self.limit:
+            self.rows.append(line_dict(line))
+        return ""
+
+    def end(self, skipped: list[dict[str, Any]], total: str) -> str:
+        report: dict[str, Any] = {**self.head, "lines": self.rows, "skipped": skipped, "total": total}
+        if self.count > self.limit:
+            cur = self.head["currency"]
+            parts = [f"{model} ({provider}): {n:,} workloads, {fmt(amount, cur)}"
+                     for (provider, model), (n, amount) in sorted(self.by_model.items())]
+            report["summary_note"] = (f"Showing the first {self.limit:,} of {self.count:,} workloads; "
+                                      "all of them are in the totals. By model: " + "; ".join(parts))
+        if len(self.subtotals) > 1 or self.count > self.limit:
+            report["subtotals"] = self.subtotals
+        if self.markdown:
+            return to_markdown(report)
+        return to_table(report, color=self.color, width=self.width)
+
+
+def stream_for(fmt_name: str, head: dict[str, Any], *, color: bool = False, width: int = 120) -> Stream:
+    if fmt_name in STREAMS:
+        return STREAMS[fmt_name](head)
+    return TableStream(head, markdown=fmt_name == "markdown", color=color, width=width)
 
 
 # -- models ----------------------------------------------------------------------

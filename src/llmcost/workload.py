@@ -36,6 +36,7 @@ class Workload:
     output_method: str = "given"
     requests_per_day: Decimal | None = None
     days: Decimal | None = None
+    origin: str | None = None  # "file, line N" for messages about this workload
 
 
 def check_number(value: Decimal, what: str, *, minimum: Decimal = ZERO, maximum: Decimal | None = None,

@@ -18,6 +18,7 @@ schema error can say where it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,22 @@ def _strict_compose_node(self: _Loader, parent, index):  # type: ignore[no-untyp
 _Loader.compose_node = _strict_compose_node  # type: ignore[method-assign]
 
 
+class _DecimalLoader(_Loader):
+    """For workload files: YAML numbers with a fraction become Decimal, from their text."""
+
+
+def _construct_decimal(loader: _DecimalLoader, node: yaml.ScalarNode) -> Decimal:
+    text = str(loader.construct_scalar(node)).replace("_", "").lower()
+    special = {".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity", ".nan": "NaN"}
+    try:
+        return Decimal(special.get(text, text))
+    except InvalidOperation:  # pragma: no cover - the YAML resolver only passes numbers here
+        raise yaml.constructor.ConstructorError(None, None, f"bad number {text!r}", node.start_mark) from None
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
 @dataclass
 class Locator:
     """Maps a data path to the 1-based line it came from."""
@@ -111,12 +128,16 @@ def _construct(loader: _Loader, node: yaml.Node, source: str) -> Any:
     return loader.construct_document(node)
 
 
-def loads(text: str, source: str) -> tuple[Any, Locator]:
-    """Parse YAML text; ``source`` is the name used in error messages."""
+def loads(text: str, source: str, *, numbers_as_decimal: bool = False) -> tuple[Any, Locator]:
+    """Parse YAML text; ``source`` is the name used in error messages.
+
+    Price files keep YAML floats as floats so the schema can refuse them (prices
+    must be quoted); workload files read them as Decimal (``numbers_as_decimal``).
+    """
     if len(text) > MAX_YAML_BYTES:
         raise InputError(f"file is larger than the {MAX_YAML_BYTES // (1024 * 1024)} MiB limit for YAML",
                          source=source)
-    loader = _Loader(text)
+    loader = (_DecimalLoader if numbers_as_decimal else _Loader)(text)
     try:
         node = loader.get_single_node()
         data = _construct(loader, node, source) if node is not None else None

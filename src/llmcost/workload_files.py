@@ -1,0 +1,395 @@
+"""Workload files: CSV (streamed row by row) and YAML (infracost-style usage file).
+
+CSV: a header row is required.  Columns (case-insensitive, trimmed):
+
+  name, model, requests_per_day | requests_per_month, input_tokens | prompt, output_tokens,
+  days, cached_ratio, batch_ratio, budget, currency
+
+``currency`` is the currency of the row's budget.  The columns llmcost itself writes
+with ``--format csv`` (provider, input_cost, output_cost, total, …) are accepted and
+ignored, and its final ``TOTAL`` row is recognised, so a priced CSV can be read
+back.  Anything else — an unknown or duplicate column, a missing required column,
+a short or long row, a bad value — is an ``InputError`` naming the file, line and
+column.  Nothing is skipped silently.
+
+YAML::
+
+    version: 1
+    defaults: {days: 30, output_tokens: 300}
+    workloads:
+      - name: support-bot
+        model: doubao-pro-32k
+        requests_per_day: 20000
+        input_tokens: 1200
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator
+
+from .errors import InputError, UsageError
+from .money import parse_currency
+from .workload import (MAX_DAYS, MAX_REQUESTS, MAX_TOKENS, Workload, check_number, check_ratio,
+                       check_tokens, monthly_requests)
+from .yamlsafe import decode, loads
+
+FIELDS = ("name", "model", "requests_per_day", "requests_per_month", "input_tokens", "prompt",
+          "output_tokens", "days", "cached_ratio", "batch_ratio", "budget", "currency")
+#: Columns llmcost writes with --format csv; read back and ignored (they are recomputed).
+OUTPUT_ONLY = ("provider", "input_cost", "output_cost", "free_quota", "discount", "total", "tier",
+               "price_effective", "source", "cached_input_cost", "headroom", "percent_used", "verdict")
+MAX_FIELD_CHARS = 1_000_000  # a prompt cell can be a long document, not a runaway file
+MAX_PROMPT_CHARS = MAX_FIELD_CHARS
+
+#: Counts a prompt's tokens for a model name: (tokens, how they were counted).
+PromptCounter = Callable[[str, str], tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where workload rows come from: a name for messages and a binary stream."""
+
+    name: str
+    stream: IO[bytes]
+
+
+def open_source(path: str, stdin: IO[bytes] | None = None) -> Source:
+    if path == "-":
+        if stdin is None:
+            raise UsageError("no standard input to read")
+        return Source("<stdin>", stdin)
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError("is a folder, not a workload file", source=path)
+        return Source(path, open(p, "rb"))
+    except FileNotFoundError:
+        raise InputError("no such file", source=path) from None
+    except PermissionError:
+        raise InputError("permission denied", source=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
+
+
+def detect_format(source: Source, forced: str | None) -> tuple[str, IO[bytes]]:
+    """csv or yaml, from --input-format, the extension, or the first bytes."""
+    stream = source.stream
+    if forced:
+        kind = forced.lower()
+        if kind not in ("csv", "yaml", "yml"):
+            raise UsageError(f"--input-format: {forced!r} is not csv or yaml")
+        return ("yaml" if kind == "yml" else kind), stream
+    suffix = Path(source.name).suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv", stream
+    if suffix in (".yaml", ".yml"):
+        return "yaml", stream
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    head = buffered.peek(4096)[:4096].lstrip(codecs.BOM_UTF8).lstrip()
+    first_line = head.split(b"\n", 1)[0]
+    if head.startswith((b"#", b"---", b"version:", b"workloads:", b"defaults:")) or (
+            b":" in first_line and b"," not in first_line):
+        return "yaml", buffered
+    return "csv", buffered
+
+
+# -- values ------------------------------------------------------------------------
+
+def _number(text: Any, err: Callable[[str], InputError]) -> Decimal:
+    if isinstance(text, bool):
+        raise err(f"{text!r} is not a number")
+    if isinstance(text, (int, Decimal)):
+        value = Decimal(text)
+    else:
+        cleaned = str(text).strip().replace(",", "").replace("_", "")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            raise err(f"{str(text)!r} is not a number") from None
+    if not value.is_finite():
+        raise err(f"{str(text)!r} is not a finite number")
+    return value
+
+
+def build_workload(values: dict[str, Any], *, default_name: str, error: Callable[..., InputError],
+                   count_prompt: PromptCounter | None, origin: str | None = None) -> Workload:
+    """Check one row's (or YAML entry's) values and build the Workload.
+
+    ``error(message, column)`` builds the exception that names file, line and column.
+    """
+
+    def num(key: str) -> Decimal | None:
+        raw = values.get(key)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        return _number(raw, lambda msg: error(msg, key))
+
+    def need(key: str, alternative: str | None = None) -> None:
+        present = [k for k in (key, alternative) if k and _present(values.get(k))]
+        if not present:
+            raise error(f"missing value for {key}" + (f" (or {alternative})" if alternative else ""), key)
+        if len(present) == 2:
+            raise error(f"give {key} or {alternative}, not both", alternative)
+
+    model = str(values.get("model") or "").strip()
+    if not model:
+        raise error("missing value for model", "model")
+    need("requests_per_day", "requests_per_month")
+    need("input_tokens", "prompt")
+    if not _present(values.get("output_tokens")):
+        raise error("missing value for output_tokens", "output_tokens")
+
+    def checked(key: str, check: Callable[..., Decimal]) -> Decimal | None:
+        value = num(key)
+        if value is None:
+            return None
+        return check(value, key, error=lambda msg: error(msg, key))
+
+    per_day = checked("requests_per_day", lambda v, k, error: check_number(v, k, maximum=MAX_REQUESTS, error=error))
+    per_month = checked("requests_per_month",
+                        lambda v, k, error: check_number(v, k, maximum=MAX_REQUESTS, error=error))
+    days = checked("days", lambda v, k, error: check_number(v, k, minimum=Decimal(1),
+                                                              maximum=Decimal(MAX_DAYS), error=error))
+    requests = monthly_requests(per_day, per_month, days,
+                                error=lambda msg: error(msg, "days" if "days" in msg else "requests_per_day"))
+    output_tokens = checked("output_tokens", check_tokens)
+    method = "given"
+    if _present(values.get("prompt")):
+        if count_prompt is None:
+            raise error("prompt text cannot be counted here", "prompt")
+        text = str(values["prompt"])
+        if len(text) > MAX_PROMPT_CHARS:
+            raise error(f"prompt is longer than {MAX_PROMPT_CHARS:,} characters", "prompt")
+        tokens, method = count_prompt(model, text)
+        input_tokens = Decimal(tokens)
+    else:
+        input_tokens = checked("input_tokens", check_tokens)  # type: ignore[assignment]
+    budget = checked("budget", lambda v, k, error: check_number(v, k, maximum=Decimal(10) ** 15, error=error))
+    currency = None
+    if _present(values.get("currency")):
+        try:
+            currency = parse_currency(str(values["currency"]))
+        except UsageError as exc:
+            raise error(exc.message, "currency") from None
+    name = values.get("name")
+    name = str(name).strip() if _present(name) else default_name
+    return Workload(
+        model=model, requests_per_month=requests, input_tokens=input_tokens,  # type: ignore[arg-type]
+        output_tokens=output_tokens, name=name,  # type: ignore[arg-type]
+        cached_ratio=checked("cached_ratio", check_ratio) or Decimal(0),
+        batch_ratio=checked("batch_ratio", check_ratio) or Decimal(0),
+        budget=budget, budget_currency=currency, input_method=method,
+        requests_per_day=per_day, days=days, origin=origin)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+# -- CSV -----------------------------------------------------------------------------
+
+def read_csv(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
+             count_prompt: PromptCounter | None = None) -> Iterator[Workload]:
+    """Yield workloads one row at a time (memory does not grow with the file)."""
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        codecs.lookup(enc)
+    except LookupError:
+        raise UsageError(f"unknown text encoding {encoding!r}") from None
+    text = io.TextIOWrapper(stream, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
+    reader = csv.reader(text, strict=True)
+    name = source.name
+    line_no = 0
+
+    def rows() -> Iterator[list[str]]:
+        nonlocal line_no
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise InputError(f"not valid {encoding} text", source=name, line=reader.line_num + 1,
+                                 hint="it looks like GBK; pass --encoding gbk" if encoding.lower().startswith(
+                                     "utf") else "check --encoding") from None
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", source=name, line=reader.line_num) from None
+            line_no = reader.line_num
+            yield row
+
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    it = rows()
+    header = None
+    for row in it:
+        if any(cell.strip() for cell in row):
+            header = row
+            break
+    if header is None:
+        raise InputError("empty workload file: a header row and at least one row are needed", source=name)
+    header_line = line_no
+    columns = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
+    seen: dict[str, int] = {}
+    for i, col in enumerate(columns):
+        if col == "" and i == len(columns) - 1 and len(columns) > 1:
+            continue  # a trailing comma in the header
+        if col not in FIELDS and col not in OUTPUT_ONLY:
+            hint = "the first line must be a header row: " + ", ".join(FIELDS[:7]) + ", …"
+            raise InputError(f"unknown column {header[i].strip()!r}", source=name, line=header_line,
+                             hint=hint)
+        if col in seen:
+            raise InputError(f"duplicate column {col!r} (also column {seen[col] + 1})", source=name,
+                             line=header_line)
+        seen[col] = i
+    for required in ("model", "output_tokens"):
+        if required not in seen:
+            raise InputError(f"missing required column {required!r}", source=name, line=header_line)
+    for a, b in (("requests_per_day", "requests_per_month"), ("input_tokens", "prompt")):
+        if a not in seen and b not in seen:
+            raise InputError(f"missing required column {a!r} (or {b!r})", source=name, line=header_line)
+
+    width = len(header)
+    rows_read = 0
+    for row in it:
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) != width:
+            kind = "short" if len(row) < width else "long"
+            raise InputError(f"{kind} row: {len(row)} fields where the header has {width}", source=name,
+                             line=line_no)
+        values = {col: row[i] for col, i in seen.items()}
+        if values.get("name", "").strip() == "TOTAL" and not values.get("model", "").strip():
+            continue  # llmcost's own total row, recomputed on the way out
+        row_line = line_no
+
+        def err(message: str, column: str | None, _line: int = row_line) -> InputError:
+            return InputError(message, source=name, line=_line, column=column)
+
+        rows_read += 1
+        yield build_workload(values, default_name=f"line {row_line}", error=err, count_prompt=count_prompt,
+                             origin=f"{name}, line {row_line}")
+    if rows_read == 0:
+        raise InputError("no workload rows after the header", source=name, line=header_line)
+
+
+# -- YAML ------------------------------------------------------------------------------
+
+YAML_KEYS = set(FIELDS)
+
+
+def read_yaml(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
+              count_prompt: PromptCounter | None = None) -> list[Workload]:
+    raw = stream.read(5 * 1024 * 1024 + 1)
+    if len(raw) > 5 * 1024 * 1024:
+        raise InputError("YAML workload file is larger than 5 MiB", source=source.name)
+    data, locator = loads(decode(raw, source.name, encoding), source.name, numbers_as_decimal=True)
+    name = source.name
+    if not isinstance(data, dict):
+        raise InputError("a workload file is a mapping with version, defaults and workloads", source=name, line=1)
+    unknown = set(data) - {"version", "defaults", "workloads"}
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise InputError(f"unknown key {key!r}", source=name, line=locator.line([key]))
+    if data.get("version") != 1:
+        raise InputError("version must be 1", source=name, line=locator.line(["version"]))
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise InputError("defaults must be a mapping", source=name, line=locator.line(["defaults"]))
+    for key in defaults:
+        if key not in YAML_KEYS or key == "name":
+            raise InputError(f"unknown key {key!r} in defaults", source=name, line=locator.line(["defaults", key]))
+    entries = data.get("workloads")
+    if not isinstance(entries, list) or not entries:
+        raise InputError("workloads must be a non-empty list", source=name, line=locator.line(["workloads"]))
+    out = []
+    names: set[str] = set()
+    for i, entry in enumerate(entries):
+        line = locator.line(["workloads", i])
+        if not isinstance(entry, dict):
+            raise InputError("each workload is a mapping", source=name, line=line)
+        for key in entry:
+            if key not in YAML_KEYS:
+                raise InputError(f"unknown key {key!r}", source=name, line=locator.line(["workloads", i, key]))
+        values = {**defaults, **entry}
+        # A workload that sets one of a pair overrides the default of the other.
+        for a, b in (("requests_per_day", "requests_per_month"), ("input_tokens", "prompt")):
+            if a in entry and b not in entry:
+                values.pop(b, None)
+            if b in entry and a not in entry:
+                values.pop(a, None)
+        if "requests_per_month" in values and "days" not in entry:
+            values.pop("days", None)  # a default number of days only applies to requests_per_day
+
+        def err(message: str, column: str | None, _i: int = i) -> InputError:
+            where = ["workloads", _i] + ([column] if column else [])
+            return InputError(message, source=name, line=locator.line(where),
+                              column=f"field workloads[{_i}].{column}" if column else None)
+
+        for key, value in values.items():
+            if isinstance(value, (dict, list)):
+                raise err(f"{key} must be a single value", key)
+        workload = build_workload(values, default_name=f"workload {i + 1}", error=err, count_prompt=count_prompt,
+                                  origin=f"{name}, line {line}")
+        if workload.name in names:
+            raise err(f"duplicate workload name {workload.name!r}", "name")
+        names.add(workload.name)  # type: ignore[arg-type]
+        out.append(workload)
+    return out
+
+
+def read(path: str, *, stdin: IO[bytes] | None = None, input_format: str | None = None,
+         encoding: str = "utf-8", count_prompt: PromptCounter | None = None) -> Iterator[Workload]:
+    """Workloads from a CSV or YAML file, or '-' for stdin; CSV rows are streamed."""
+    source = open_source(path, stdin)
+    kind, stream = detect_format(source, input_format)
+    if kind == "yaml":
+        yield from read_yaml(source, stream, encoding=encoding, count_prompt=count_prompt)
+    else:
+        yield from read_csv(source, stream, encoding=encoding, count_prompt=count_prompt)
+
+
+EXAMPLE_YAML = """\
+# llmcost workload file: what your product sends to LLM APIs each month.
+# Price it with:  llmcost estimate --workloads THIS_FILE
+# Check a budget: llmcost check THIS_FILE --budget 5000 --currency CNY
+version: 1
+
+# Values every workload starts from; a workload overrides any of them.
+defaults:
+  days: 30              # days per month, for requests_per_day
+  cached_ratio: 0       # share of input tokens that hit the vendor's context cache (0..1)
+  batch_ratio: 0        # share of requests sent through a Batch API (0..1)
+
+workloads:
+  # A Chinese customer-service bot: short questions over a long, cached system prompt.
+  - name: customer-service-bot
+    model: doubao-pro-32k       # an API id, an alias, or a Chinese name such as 豆包
+    requests_per_day: 20000     # or requests_per_month
+    input_tokens: 1800          # per request; or prompt: "the text", counted with the model's tokenizer
+    output_tokens: 250          # per request
+    cached_ratio: 0.6
+    budget: 3000                # monthly budget for this workload (optional)
+    currency: CNY               # currency of the budget
+
+  # A nightly document summariser: long inputs, run through a Batch API.
+  - name: document-summariser
+    model: qwen-long
+    requests_per_month: 30000
+    input_tokens: 12000
+    output_tokens: 600
+    batch_ratio: 1
+
+  # A code assistant on GPT-4o mini.
+  - name: code-assistant
+    model: gpt-4o-mini
+    requests_per_day: 3000
+    input_tokens: 2500
+    output_tokens: 400
+    budget: 200
+    currency: USD
+"""
