@@ -415,18 +415,9 @@ def _estimate_counter(name: str, entry: dict, note: str = "") -> Counter:
     return Counter(name, label + note, False, lambda: _EstimateTally(rule))
 
 
-@functools.lru_cache(maxsize=1)
-def tokenizer_table() -> dict[str, dict]:
-    """The entries of the shipped ``tokenizers.yaml`` by name."""
+def _read_table(path: Path) -> dict[str, dict]:
     import yaml
 
-    from llmcost.resources import shipped_prices_dir
-
-    path = shipped_prices_dir() / "tokenizers.yaml"  # LLMCOST_BOOK may replace the book…
-    if not path.is_file():  # …but a book without its own tokenizers uses the shipped ones
-        from importlib import resources
-
-        path = Path(str(resources.files("llmcost.price_files"))) / "tokenizers.yaml"
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
@@ -435,6 +426,22 @@ def tokenizer_table() -> dict[str, dict]:
     table = (data or {}).get("tokenizers")
     if not isinstance(table, dict):
         raise TokenizerError(f"{path}: no 'tokenizers' mapping")
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def tokenizer_table() -> dict[str, dict]:
+    """The tokenizers by name: the shipped ``tokenizers.yaml``, plus (overriding) the one in
+    an ``LLMCOST_BOOK`` folder, if it has one."""
+    from importlib import resources
+
+    from llmcost.resources import shipped_prices_dir
+
+    shipped = Path(str(resources.files("llmcost.price_files"))) / "tokenizers.yaml"
+    table = dict(_read_table(shipped))
+    book = shipped_prices_dir() / "tokenizers.yaml"
+    if book.is_file() and book.resolve() != shipped.resolve():
+        table.update(_read_table(book))
     return table
 
 
