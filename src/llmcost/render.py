@@ -462,3 +462,62 @@ def render_models(report: dict[str, Any], fmt_name: str, *, color: bool = False,
     out.print(rich_table(None, headers, rows, "lllrll"))
     out.print(f"{len(rows)} models; prices as of {report['as_of']}.", style="dim")
     return out.file.getvalue()
+
+
+# -- counts ----------------------------------------------------------------------
+
+def count_report(results: list[Any], models: list[Model]) -> dict[str, Any]:
+    """Rows per (input, model) from counting results (per tokenizer), plus totals per model."""
+    from .counting import Skipped as SkippedInput
+
+    by_tokenizer: dict[str, list[Model]] = {}
+    for model in models:
+        by_tokenizer.setdefault(model.tokenizer, []).append(model)
+    counts, skipped = [], []
+    totals: dict[str, dict[str, Any]] = {}
+    for result in results:
+        if isinstance(result, SkippedInput):
+            skipped.append({"input": result.path, "reason": result.reason})
+            continue
+        for model in by_tokenizer.get(result.tokenizer, []):
+            counts.append({"input": result.path, "model": model.id, "tokenizer": result.tokenizer,
+                           "tokens": result.tokens, "exact": result.exact, "method": result.method,
+                           "chars": result.chars, "bytes": result.bytes})
+            total = totals.setdefault(model.id, {"model": model.id, "tokenizer": result.tokenizer, "tokens": 0,
+                                                 "exact": result.exact, "method": result.method})
+            total["tokens"] += result.tokens
+    return {"schema_version": SCHEMA_VERSION, "generator": f"llmcost {__version__}", "counts": counts,
+            "totals": list(totals.values()), "skipped": skipped}
+
+
+COUNT_CSV = ["input", "model", "tokenizer", "tokens", "exact", "method"]
+
+
+def render_counts(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt_name == "json":
+        return to_json(report)
+    inputs = {row["input"] for row in report["counts"]}
+    show_totals = len(inputs) > 1
+    if fmt_name == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COUNT_CSV)
+        for row in report["counts"]:
+            writer.writerow([row["input"], row["model"], row["tokenizer"], row["tokens"],
+                             "true" if row["exact"] else "false", row["method"]])
+        for row in report["totals"] if show_totals else []:
+            writer.writerow(["TOTAL", row["model"], row["tokenizer"], row["tokens"],
+                             "true" if row["exact"] else "false", row["method"]])
+        return out.getvalue()
+    headers = ["Input", "Model", "Tokens", "Counted by"]
+    rows = [[row["input"], row["model"], f"{row['tokens']:,}", row["method"]] for row in report["counts"]]
+    out = console(color, width)
+    table = rich_table(None, headers, rows, "llrl")
+    if show_totals:
+        table.add_section()
+        for row in report["totals"]:
+            table.add_row("Total", row["model"], f"{row['tokens']:,}", row["method"], style="bold")
+    out.print(table)
+    for item in report["skipped"]:
+        out.print(f"Skipped {item['input']}: {item['reason']}", style="yellow", markup=False)
+    return out.file.getvalue()
