@@ -84,7 +84,7 @@ def test_graduated_tier(book):
     # per request 32,000 × 0.8 + 18,000 × 1.2 = 47,200 per 1M → 0.0472 × 100 = 4.72; out 1.6
     result = line(book, w("alpha-grad", 100, 50000, 1000))
     assert result.total == D("6.32")
-    assert result.tier == "graduated up to 32K-128K"
+    assert result.tier == "graduated 32K-128K"
 
 
 def test_context_window(book):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from . import prices
 from .calculator import Bill, CannotServe, Line, Skipped, price_line
@@ -22,6 +22,9 @@ from .errors import InputError, LlmcostError, UsageError
 from .money import FxRate
 from .prices import Model, PriceBook
 from .workload import Workload, check_ratio, check_tokens, monthly_requests
+
+if TYPE_CHECKING:
+    from .budget import Baseline, Limit, Verdict
 
 
 def load_book(user_prices: str | None = None) -> PriceBook:
@@ -135,6 +138,14 @@ class EstimateRequest:
             requests_per_day=self.requests_per_day, days=self.days)
 
 
+def request_workload(request: EstimateRequest) -> Workload:
+    """The one workload a set of flags describes (prompt and sample kept for per-model counting)."""
+    workload = replace(request.workload(""), name=None, prompt=request.prompt)
+    if request.output_sample is not None:
+        workload = replace(workload, output_method="sample")
+    return workload
+
+
 def count_text(model: Model, text: str) -> tuple[int, str]:
     """Tokens of ``text`` with the model's own tokenizer, and how they were counted."""
     from .tokens import get_counter
@@ -195,3 +206,83 @@ def estimate(pricer: Pricer, request: EstimateRequest) -> Bill:
         raise InputError("no model could price this workload: " + "; ".join(s.reason for s in skipped))
     lines.sort(key=lambda line: (line.total, line.model.provider, line.model.id))
     return pricer.bill(lines, skipped)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One model's price for the whole workload set, in a comparison."""
+
+    model: Model
+    lines: tuple[Line, ...]
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Comparison:
+    pricing: Pricing
+    options: tuple[Option, ...]  # cheapest first
+    cannot_serve: tuple[Skipped, ...]
+    baseline: Option | None
+
+    @property
+    def most_expensive(self) -> Option:
+        return self.options[-1]
+
+
+def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], baseline_model: str | None = None) -> Comparison:
+    """Price every workload on every model; a model that can't serve one of them is listed, not priced."""
+    if not workloads:
+        raise UsageError("nothing to compare: no workloads")
+    baseline = pricer.book.resolve(baseline_model) if baseline_model else None
+    if baseline is not None and baseline not in models:
+        models = [*models, baseline]
+    options, cannot = [], []
+    for model in models:
+        lines = []
+        try:
+            for workload in workloads:
+                moved = replace(workload, model=model.id)
+                if workload.prompt is not None:  # recount the prompt with this model's tokenizer
+                    moved = with_counted_text(moved, model, workload.prompt, None)
+                lines.append(pricer.price(moved, model))
+        except CannotServe as exc:
+            cannot.append(Skipped(workload, model, str(exc)))
+            continue
+        options.append(Option(model, tuple(lines), sum((line.total for line in lines), Decimal(0))))
+    if not options:
+        raise InputError("no model can serve this workload: " + "; ".join(s.reason for s in cannot[:3]))
+    options.sort(key=lambda o: (o.total, o.model.provider, o.model.id))
+    base = next((o for o in options if baseline is not None and o.model.id == baseline.id), None)
+    if baseline is not None and base is None:
+        reason = next(s.reason for s in cannot if s.model is not None and s.model.id == baseline.id)
+        raise InputError(f"--baseline-model {baseline.id} cannot price this workload: {reason}")
+    return Comparison(pricer.pricing, tuple(options), tuple(cannot), base)
+
+
+def check(pricer: Pricer, workloads: Iterable[Workload], *, total_budget: Decimal | None = None,
+          baseline: "Baseline | None" = None, max_increase: "Limit | None" = None,
+          max_increase_per_workload: "Limit | None" = None) -> "Verdict":
+    """Price every workload and judge the bill against its budgets and a baseline (see ``budget``).
+
+    With nothing to check — no total budget, no workload budget, no increase limit — a UsageError.
+    """
+    from . import budget
+
+    if (max_increase or max_increase_per_workload) and baseline is None:
+        raise UsageError("--max-increase and --max-increase-per-workload need --baseline PREVIOUS.json")
+    lines = list(pricer.lines(workloads))
+    if total_budget is None and max_increase is None and max_increase_per_workload is None and not any(
+            line.workload.budget is not None for line in lines):
+        raise UsageError("nothing to check: give --budget AMOUNT, a budget in the workload file, "
+                         "or --baseline with --max-increase")
+    p = pricer.pricing
+    comparison = None
+    if baseline is not None:
+        from .render import fx_dict
+
+        comparison = budget.compare([(line.workload.name or line.model.id, line.total) for line in lines],
+                                    sum((line.total for line in lines), Decimal(0)), baseline,
+                                    currency=p.currency, as_of=p.as_of.isoformat(), price_book=pricer.book.digest,
+                                    fx=fx_dict(p.fx), max_increase=max_increase,
+                                    max_increase_per_workload=max_increase_per_workload)
+    return budget.evaluate(lines, currency=p.currency, fx=p.fx, total_budget=total_budget, comparison=comparison)

@@ -190,7 +190,7 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
     if entry.mode == "whole":
         tier = band_label(entry, index)
     elif entry.mode == "graduated":
-        tier = "graduated up to " + band_label(entry, index)
+        tier = "graduated " + band_label(entry, index)
     return Line(workload=workload, model=model, entry=entry, requests=r, input_cost=parts[0],
                 cached_input_cost=parts[1], output_cost=parts[2], free_quota=parts[3], discount=parts[4],
                 total=total, tier=tier, notes=tuple(notes), discount_rate=discount)

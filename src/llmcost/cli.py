@@ -354,6 +354,107 @@ def models(
 
 
 @app.command()
+def history(
+    model: Annotated[Optional[list[str]], typer.Argument(
+        help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False)] = None,
+    provider: Providers = None,
+    all_models: AllModels = False,
+    since: Annotated[Optional[str], typer.Option(help="Only prices effective on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only prices effective on or before YYYY-MM-DD.")] = None,
+    as_of: AsOf = None,
+    fmt: Format = "table",
+    prices: PricesPath = None,
+) -> None:
+    """Each dated price of models with its change from the one before; with --since/--until, every change
+    in that window sorted by date (the price war)."""
+    from . import api
+    from . import history as hist
+    from .render_history import history_report, render_history
+
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    start, end = hist.parse_date(since, "--since"), hist.parse_date(until, "--until")
+    book = api.load_book(prices)
+    if not model and not provider and not all_models and start is None and end is None:
+        raise UsageError("give models, --provider NAME, --all, or a --since/--until window")
+    chosen = book.select(model or [], provider or [], everything=True)
+    result = hist.history(chosen, _as_of(as_of), start, end)
+    _emit(render_history(history_report(result, book.digest), fmt, color=_color(), width=_width()))
+
+
+@app.command()
+def compare(
+    workloads: Workloads = None,
+    model: Annotated[Optional[list[str]], typer.Option(
+        "--model", "-m", help="Only these models (repeatable) [default: every model].")] = None,
+    provider: Providers = None,
+    baseline_model: Annotated[Optional[str], typer.Option(
+        help="Also show the saving against this model (e.g. what you use today).")] = None,
+    requests_per_day: RequestsPerDay = None,
+    requests_per_month: RequestsPerMonth = None,
+    input_tokens: InputTokens = None,
+    output_tokens: OutputTokens = None,
+    days: Days = None,
+    cached_ratio: CachedRatio = "0",
+    batch_ratio: BatchRatio = "0",
+    prompt: Prompt = None,
+    prompt_file: PromptFile = None,
+    output_sample: OutputSample = None,
+    currency: Currency = "CNY",
+    rate: Rate = None,
+    as_of: AsOf = None,
+    discount: Discounts = None,
+    free_quota: FreeQuota = False,
+    fmt: Format = "table",
+    input_format: InputFormat = None,
+    encoding: Encoding = "utf-8",
+    prices: PricesPath = None,
+) -> None:
+    """Price one workload (flags) or a workload file on every model, cheapest first, with savings."""
+    from . import api, workload_files
+    from .render import compare_report, render_compare
+
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    models = pricer.book.select(model or [], provider or [], everything=True)
+    if workloads is not None:
+        _refuse_with_workloads(requests_per_day=requests_per_day, requests_per_month=requests_per_month,
+                               input_tokens=input_tokens, output_tokens=output_tokens, days=days,
+                               cached_ratio=cached_ratio, batch_ratio=batch_ratio, prompt=prompt,
+                               prompt_file=prompt_file, output_sample=output_sample)
+        items = list(workload_files.read(workloads, stdin=sys.stdin.buffer, input_format=input_format,
+                                         encoding=encoding, count_prompt=api.prompt_counter(pricer.book)))
+    else:
+        request = _request([], False, [], requests_per_day, requests_per_month, input_tokens, output_tokens,
+                           days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding)
+        items = [api.request_workload(request)]
+    comparison = api.compare(pricer, items, models, baseline_model)
+    _emit(render_compare(compare_report(comparison, pricer.book), fmt, color=_color(), width=_width()))
+
+
+@app.command()
+def init(
+    path: Annotated[str, typer.Argument(help="Where to write the example workload file (- for stdout).")] = "llmcost.yaml",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example workload file to start from."""
+    from pathlib import Path
+
+    from .workload_files import EXAMPLE_YAML
+
+    if path == "-":
+        _emit(EXAMPLE_YAML)
+        return
+    target = Path(path)
+    if target.exists() and not force:
+        raise UsageError(f"{path} already exists", hint="pass --force to overwrite it")
+    try:
+        target.write_text(EXAMPLE_YAML, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path}; price it with: llmcost estimate --workloads {path}", err=True)
+
+
+@app.command()
 def count(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         help="Text, files, folders (recursive), globs, or - for stdin.", show_default=False)] = None,
@@ -415,6 +516,24 @@ def prices_validate(
 
     files = prices_mod.validate(path if path is not None else shipped_prices_dir())
     typer.echo(f"ok: {len(files)} file(s) valid")
+
+
+@prices_app.command("diff")
+def prices_diff(
+    old: Annotated[str, typer.Argument(help="The price file or folder before the change.")],
+    new: Annotated[str, typer.Argument(help="The price file or folder after the change.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json or markdown.")] = "table",
+) -> None:
+    """What a price-book change does: models added/removed, prices changed (with %), fields changed.
+    Exit 0 with or without differences; 2 if a file is invalid."""
+    from . import history
+    from . import prices as prices_mod
+    from .render_history import diff_report, render_diff
+
+    fmt = _format(fmt, ("table", "json", "markdown"))
+    old_book, new_book = prices_mod.load_only(old), prices_mod.load_only(new)
+    result = history.diff(old_book, new_book, old, new)
+    _emit(render_diff(diff_report(result, new_book.models), fmt, color=_color(), width=_width()))
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from . import __version__
 from .calculator import Bill, Line, Skipped
-from .money import ROUNDING_RULE, FxRate, exact, fmt, plain
+from .money import ROUNDING_RULE, FxRate, exact, fmt, percent, plain
 from .prices import Model, PriceBook, PriceEntry
 
 SCHEMA_VERSION = 1
@@ -521,3 +521,318 @@ def render_counts(report: dict[str, Any], fmt_name: str, *, color: bool = False,
     for item in report["skipped"]:
         out.print(f"Skipped {item['input']}: {item['reason']}", style="yellow", markup=False)
     return out.file.getvalue()
+
+
+# -- compare ------------------------------------------------------------------------
+
+def _saving(amount: Decimal, reference: Decimal) -> tuple[str, str | None]:
+    saving = reference - amount
+    share = percent(saving / reference) if reference else None
+    return plain(saving), share
+
+
+def compare_report(comparison: Any, book: PriceBook) -> dict[str, Any]:
+    p = comparison.pricing
+    top = comparison.most_expensive.total
+    base = comparison.baseline
+    rows = []
+    for option in comparison.options:
+        entry = option.lines[0].entry
+        row: dict[str, Any] = {"model": option.model.id, "provider": option.model.provider,
+                               "total": plain(option.total)}
+        row["saving_vs_most_expensive"], row["saving_vs_most_expensive_percent"] = _saving(option.total, top)
+        if base is not None:
+            row["saving_vs_baseline"], row["saving_vs_baseline_percent"] = _saving(option.total, base.total)
+        tiers = sorted({line.tier for line in option.lines if line.tier})
+        row.update(tier=", ".join(tiers) or None, price_effective=entry.effective.isoformat(), source=entry.source,
+                   user_price=option.model.user, notes=sorted({n for line in option.lines for n in line.notes}))
+        rows.append(row)
+    return {**report_head(p.currency, p.as_of, p.fx, book),
+            "baseline_model": base.model.id if base is not None else None,
+            "workloads": len(comparison.options[0].lines),
+            "models": rows,
+            "cannot_serve": [{"model": s.model.id, "reason": s.reason} for s in comparison.cannot_serve]}
+
+
+def _bar(amount: Decimal, top: Decimal, width: int = 30) -> str:
+    if top <= 0:
+        return ""
+    cells = int((amount / top * width).to_integral_value(rounding="ROUND_HALF_UP"))
+    return "█" * max(cells, 1 if amount > 0 else 0)
+
+
+def render_compare(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt_name == "json":
+        return to_json(report)
+    cur = report["currency"]
+    rows = report["models"]
+    base = report["baseline_model"]
+    if fmt_name == "csv":
+        out = io.StringIO()
+        columns = ["model", "provider", "currency", "total", "saving_vs_most_expensive",
+                   "saving_vs_most_expensive_percent", "saving_vs_baseline", "saving_vs_baseline_percent",
+                   "tier", "price_effective", "source"]
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            values = {**row, "currency": cur}
+            writer.writerow(["" if values.get(c) is None else values[c] for c in columns])
+        return out.getvalue()
+    top = max(Decimal(row["total"]) for row in rows)
+    headers = ["Model", "Provider", "Monthly", "Saving vs top"] + (["vs " + base] if base else []) + ["", "Price of"]
+    table_rows = []
+    for row in rows:
+        cells = [row["model"], row["provider"], _amount(row["total"], cur),
+                 f"{_amount(row['saving_vs_most_expensive'], cur)} ({row['saving_vs_most_expensive_percent'] or '-'})"]
+        if base:
+            cells.append(f"{_amount(row['saving_vs_baseline'], cur)} ({row['saving_vs_baseline_percent'] or '-'})")
+        cells += [_bar(Decimal(row["total"]), top), row["price_effective"] + (f" (tier {row['tier']})" if row["tier"] else "")]
+        table_rows.append(cells)
+    notes = [f"Cannot serve: {c['model']}: {c['reason']}" for c in report["cannot_serve"]]
+    fx = report["fx"]
+    rate = f"1 USD = {fx['usd_cny']} CNY ({fx['date'] or 'given with --rate'})" if fx else "no USD/CNY rate needed"
+    summary = (f"{report['workloads']} workload(s) priced on {len(rows)} model(s), cheapest first; "
+               f"prices as of {report['as_of']}; {rate}.")
+    if fmt_name == "markdown":
+        return md_table(headers, table_rows, "llrr" + ("r" if base else "") + "ll") + "\n" + "\n".join(
+            f"- {line}" for line in [summary, *notes]) + "\n"
+    out = console(color, width)
+    table = rich_table(None, headers, table_rows, "llrr" + ("r" if base else "") + "ll")
+    table.columns[-2].style = "green"
+    out.print(table)
+    out.print(summary, style="dim")
+    for line in notes:
+        out.print(line, style="yellow", markup=False)
+    return out.file.getvalue()
+
+
+# -- check: budgets and baselines ---------------------------------------------------------
+
+def _pct(fraction: Decimal | None) -> str | None:
+    """0.853 → '85.3' (percent, one decimal, half up); None stays None."""
+    from .money import percent
+
+    return None if fraction is None else percent(fraction)[:-1]
+
+
+def _opt_plain(amount: Decimal | None) -> str | None:
+    return None if amount is None else plain(amount)
+
+
+def _given(amount: Any) -> dict[str, Any] | None:  # budget.Amount | None
+    return None if amount is None else {"amount": exact(amount.given), "currency": amount.currency}
+
+
+def _change_dict(change: Any) -> dict[str, Any]:  # budget.Change
+    return {"status": change.status, "baseline_total": _opt_plain(change.before), "total": _opt_plain(change.after),
+            "change": plain(change.delta), "percent_change": _pct(change.ratio),
+            "exceeds_max_increase": change.limit_exceeded}
+
+
+def _signed(amount: str, currency: str) -> str:
+    return ("+" if Decimal(amount) > 0 else "") + _amount(amount, currency)
+
+
+def _change_text(change: dict[str, Any], currency: str) -> str:
+    text = _signed(change["change"], currency)
+    if change["percent_change"] is not None:
+        text += f" ({'+' if Decimal(change['percent_change']) > 0 else ''}{change['percent_change']}%)"
+    return text
+
+
+def _limit_text(limit: Any) -> str | None:  # budget.Limit | None
+    if limit is None:
+        return None
+    return f"{exact(limit.amount)}%" if limit.relative else exact(limit.amount)
+
+
+def _limit_shown(text: str | None, currency: str) -> str:
+    return text if text is None or text.endswith("%") else _amount(text, currency)  # type: ignore[return-value]
+
+
+def check_report(verdict: Any, head: dict[str, Any]) -> dict[str, Any]:
+    """The JSON contract of ``check``: the estimate report (so it can be a baseline), plus the verdict."""
+    cur = verdict.currency
+    lines = []
+    for c in verdict.checks:
+        if c.line is None:
+            continue  # a workload only in the baseline: listed under baseline.removed
+        lines.append({**line_dict(c.line), "budget": _opt_plain(c.budget.value if c.budget else None),
+                      "budget_as_given": _given(c.budget), "headroom": _opt_plain(c.headroom),
+                      "percent_used": _pct(c.used), "verdict": "over" if c.failed else "ok",
+                      "change": _change_dict(c.change) if c.change is not None else None})
+    report: dict[str, Any] = {
+        **head, "lines": lines, "skipped": [], "total": plain(verdict.total),
+        "budget": _opt_plain(verdict.budget.value if verdict.budget else None),
+        "budget_as_given": _given(verdict.budget), "headroom": _opt_plain(verdict.headroom),
+        "percent_used": _pct(verdict.used), "verdict": "pass" if verdict.passed else "fail",
+    }
+    comp = verdict.comparison
+    if comp is None:
+        report["baseline"] = None
+    else:
+        b = comp.baseline
+        report["baseline"] = {
+            "file": b.source, "as_of": b.as_of, "price_book": b.price_book, "fx": b.fx,
+            **{k: v for k, v in _change_dict(comp.total).items() if k != "status"},
+            "max_increase": _limit_text(comp.max_increase),
+            "max_increase_per_workload": _limit_text(comp.max_increase_per_workload),
+            "added": [{"name": c.name, "total": plain(c.after)} for c in comp.added],
+            "removed": [{"name": c.name, "baseline_total": plain(c.before)} for c in comp.removed],
+            "changed": [{"name": c.name, **_change_dict(c)} for c in comp.changed],
+            "unchanged": len(comp.unchanged),
+            "differences": [{"what": what, "baseline": theirs, "current": ours}
+                            for what, theirs, ours in comp.differences],
+        }
+    report["failures"] = [{"kind": f.kind, "name": f.name, "message": _failure_text(f, report)}
+                          for f in verdict.failures]
+    report["summary"] = check_summary(report)
+    return report
+
+
+def _failure_text(failure: Any, report: dict[str, Any]) -> str:  # budget.Failure
+    cur = report["currency"]
+    base = report["baseline"]
+    if failure.name is None:
+        who, item = "the total", {**report, "change": base and {k: base[k] for k in ("change", "percent_change")}}
+        limit = base and base["max_increase"]
+        allowed = "allowed"
+    else:
+        who, item = failure.name, next(line for line in report["lines"] if line.get("name") == failure.name)
+        limit = base and base["max_increase_per_workload"]
+        allowed = "allowed per workload"
+    if failure.kind == "over_budget":
+        used = f" ({item['percent_used']}%)" if item["percent_used"] is not None else ""
+        return (f"{who} is over budget: {_amount(item['total'], cur)} of {_amount(item['budget'], cur)}{used}, "
+                f"{_amount(str(-Decimal(item['headroom'])), cur)} over")
+    return (f"{who} is up {_change_text(item['change'], cur)} since the baseline, more than the "
+            f"{_limit_shown(limit, cur)} {allowed}")
+
+
+def check_summary(report: dict[str, Any]) -> str:
+    """One line: 'check failed: 2 of 3 workloads over budget; total ¥1,234.00 of ¥1,000.00 budget (123.4%)'."""
+    cur = report["currency"]
+    parts = []
+    budgeted = [line for line in report["lines"] if line["budget"] is not None]
+    if budgeted:
+        over = [f for f in report["failures"] if f["kind"] == "over_budget" and f["name"] is not None]
+        parts.append(f"{len(over)} of {len(budgeted)} workloads over budget" if over
+                     else f"{len(budgeted)} of {len(budgeted)} workloads within budget")
+    total = f"total {_amount(report['total'], cur)}"
+    if report["budget"] is not None:
+        total += f" of {_amount(report['budget'], cur)} budget"
+        if report["percent_used"] is not None:
+            total += f" ({report['percent_used']}%)"
+    parts.append(total)
+    base = report["baseline"]
+    if base is not None:
+        text = f"{_change_text(base, cur)} since the baseline"
+        if base["max_increase"] is not None:
+            text += f" (limit {_limit_shown(base['max_increase'], cur)})"
+        parts.append(text)
+        up = [line for line in report["lines"] if line["change"] and line["change"]["exceeds_max_increase"]]
+        if up:
+            parts.append(f"{len(up)} workload{'s' if len(up) != 1 else ''} up more than "
+                         f"{_limit_shown(base['max_increase_per_workload'], cur)}")
+    return f"check {'passed' if report['verdict'] == 'pass' else 'failed'}: " + "; ".join(parts)
+
+
+def _check_rows(report: dict[str, Any], marks: tuple[str, str]) -> tuple[list[str], list[list[str]], str]:
+    cur = report["currency"]
+    base = report["baseline"]
+    headers = ["Workload", "Model", "Estimate", "Budget", "Headroom", "Used"] + (["Change"] if base else []) + [
+        "Status"]
+    rows = []
+    for line in report["lines"]:
+        budget = "—"
+        if line["budget"] is not None:
+            budget = _amount(line["budget"], cur)
+            given = line["budget_as_given"]
+            if given["currency"] != cur:
+                budget += f" ({_amount(given['amount'], given['currency'])})"
+        row = [line.get("name", ""), line["model"], _amount(line["total"], cur), budget,
+               _amount(line["headroom"], cur) if line["headroom"] is not None else "—",
+               f"{line['percent_used']}%" if line["percent_used"] is not None else "—"]
+        if base:
+            change = line["change"]
+            row.append("new" if change and change["status"] == "added" else
+                       _change_text(change, cur) if change and change["status"] == "changed" else "—")
+        row.append(marks[1] if line["verdict"] == "over" else marks[0])
+        rows.append(row)
+    total = ["Total", "", _amount(report["total"], cur),
+             _amount(report["budget"], cur) if report["budget"] is not None else "—",
+             _amount(report["headroom"], cur) if report["headroom"] is not None else "—",
+             f"{report['percent_used']}%" if report["percent_used"] is not None else "—"]
+    if base:
+        total.append(_change_text(base, cur))
+    total_failed = any(f["name"] is None for f in report["failures"])
+    total.append(marks[1] if total_failed else marks[0])
+    return headers, rows + [total], "llrrrr" + ("r" if base else "") + "l"
+
+
+def _baseline_lines(report: dict[str, Any]) -> list[str]:
+    base = report["baseline"]
+    if base is None:
+        return []
+    cur = report["currency"]
+    out = [f"Baseline {base['file']}: total {_amount(base['baseline_total'], cur)} → {_amount(base['total'], cur)}, "
+           f"{_change_text(base, cur)}"
+           + (f"; limits: total {_limit_shown(base['max_increase'], cur)}" if base["max_increase"] else "")
+           + (f"; per workload {_limit_shown(base['max_increase_per_workload'], cur)}"
+              if base["max_increase_per_workload"] else "")]
+    out += [f"Added: {a['name']} ({_amount(a['total'], cur)})" for a in base["added"]]
+    out += [f"Removed: {r['name']} (was {_amount(r['baseline_total'], cur)})" for r in base["removed"]]
+    out += [f"Changed: {c['name']} {_amount(c['baseline_total'], cur)} → {_amount(c['total'], cur)}, "
+            f"{_change_text(c, cur)}" for c in base["changed"]]
+    if base["unchanged"]:
+        out.append(f"Unchanged: {base['unchanged']} workload{'s' if base['unchanged'] != 1 else ''}")
+    out += [f"The baseline used a different {d['what']}: {d['baseline'] or 'none'} (this run: {d['current'] or 'none'})"
+            for d in base["differences"]]
+    return out
+
+
+def check_to_markdown(report: dict[str, Any]) -> str:
+    """For a pull-request comment: verdict first, the table, failures, baseline changes, prices used."""
+    passed = report["verdict"] == "pass"
+    summary = report["summary"].split(": ", 1)[1]
+    parts = [f"### {'✅' if passed else '❌'} llmcost: monthly LLM cost check {'passed' if passed else 'failed'}",
+             "", summary, ""]
+    headers, rows, align = _check_rows(report, ("✅ ok", "❌ over"))
+    rows[-1] = [f"**{cell}**" if cell and i in (0, 2) else cell for i, cell in enumerate(rows[-1])]
+    parts += [md_table(headers, rows, align).rstrip("\n"), ""]
+    if report["failures"]:
+        parts += ["**Failures**", ""] + [f"- ❌ {f['message']}" for f in report["failures"]] + [""]
+    if report["baseline"] is not None:
+        parts += ["**Changes since the baseline**", ""] + [f"- {line}" for line in _baseline_lines(report)] + [""]
+    parts += ["**Prices used**", ""] + [f"- {line}" for line in _footer(report)]
+    dates = sorted({(line["model"], line["price_effective"]) for line in report["lines"]})
+    parts += [f"- {model}: price effective {when}" for model, when in dates]
+    parts += [f"- Source: <{src}>" for src in _sources(report)]
+    parts.append(f"- Price book {report['price_book']}; {report['generator']}")
+    return "\n".join(parts) + "\n"
+
+
+def check_to_table(report: dict[str, Any], *, color: bool = False, width: int = 120) -> str:
+    headers, rows, align = _check_rows(report, ("ok", "OVER"))
+    out = console(color, width)
+    table = rich_table(None, headers, rows[:-1], align, rows[-1])
+    out.print(table)
+    passed = report["verdict"] == "pass"
+    out.print(report["summary"], style="bold green" if passed else "bold red", markup=False)
+    for f in report["failures"]:
+        out.print(f"  ✗ {f['message']}", style="red", markup=False)
+    for line in _baseline_lines(report):
+        out.print(line, markup=False)
+    for line in _footer(report):
+        out.print(line, style="dim", markup=False)
+    for i, src in enumerate(_sources(report), 1):
+        out.print(f"[{i}] {src}", style="dim", markup=False)
+    return out.file.getvalue()
+
+
+def render_check(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt_name == "json":
+        return to_json(report)
+    if fmt_name == "markdown":
+        return check_to_markdown(report)
+    return check_to_table(report, color=color, width=width)

@@ -8,7 +8,7 @@ with a clear error instead of producing a nonsense bill.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import UsageError
@@ -37,6 +37,7 @@ class Workload:
     requests_per_day: Decimal | None = None
     days: Decimal | None = None
     origin: str | None = None  # "file, line N" for messages about this workload
+    prompt: str | None = field(default=None, repr=False)  # text the input tokens were counted from
 
 
 def check_number(value: Decimal, what: str, *, minimum: Decimal = ZERO, maximum: Decimal | None = None,

@@ -160,6 +160,7 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
                                 error=lambda msg: error(msg, "days" if "days" in msg else "requests_per_day"))
     output_tokens = checked("output_tokens", check_tokens)
     method = "given"
+    text = None
     if _present(values.get("prompt")):
         if count_prompt is None:
             raise error("prompt text cannot be counted here", "prompt")
@@ -185,7 +186,7 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
         cached_ratio=checked("cached_ratio", check_ratio) or Decimal(0),
         batch_ratio=checked("batch_ratio", check_ratio) or Decimal(0),
         budget=budget, budget_currency=currency, input_method=method,
-        requests_per_day=per_day, days=days, origin=origin)
+        requests_per_day=per_day, days=days, origin=origin, prompt=text)
 
 
 def _present(value: Any) -> bool:
