@@ -1,0 +1,372 @@
+"""Rendering for ``llmcost history`` and ``llmcost prices diff``: report dict → text.
+
+As in ``render``: the report is what ``--format json`` prints and every other
+format is rendered from it; functions return strings and never print.  Prices are
+shown exactly (``money.exact``), changes with ``money.percent``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+from . import __version__
+from .history import BookDiff, Change, History, HistoryEntry, ModelDiff, per_1m
+from .money import exact
+from .prices import Model, PriceEntry
+from .render import SCHEMA_VERSION, console, md_table, rich_table, to_json
+
+BAR_WIDTH = 30
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+# -- history: the report ---------------------------------------------------------------
+
+def _tiers(entry: PriceEntry) -> dict[str, Any] | None:
+    if entry.mode == "flat":
+        return None
+    return {"mode": entry.mode,
+            "bands": [{"up_to": b.up_to, "input": exact(b.input), "output": exact(b.output)} for b in entry.bands]}
+
+
+def tiers_text(tiers: dict[str, Any] | None) -> str:
+    """'whole tiers: ≤32,000 0.8/8 · ≤128,000 1.2/16 · above 2.4/24'."""
+    if not tiers:
+        return ""
+    parts = [(f"≤{b['up_to']:,}" if b["up_to"] is not None else "above") + f" {b['input']}/{b['output']}"
+             for b in tiers["bands"]]
+    return f"{tiers['mode']} tiers: " + " · ".join(parts)
+
+
+def entry_dict(h: HistoryEntry) -> dict[str, Any]:
+    e, band = h.entry, h.entry.bands[0]
+    return {
+        "effective": e.effective.isoformat(),
+        "unit": e.unit,
+        "currency": h.model.currency,
+        "input": exact(band.input),
+        "output": exact(band.output),
+        "input_per_1m": exact(h.input_per_1m),
+        "output_per_1m": exact(h.output_per_1m),
+        "input_change": h.input_change.value,
+        "output_change": h.output_change.value,
+        "input_change_label": h.input_change.label,
+        "output_change_label": h.output_change.label,
+        "compared": "first tier band" if h.compared_first_band else None,
+        "tiers": _tiers(e),
+        "source": e.source,
+        "note": e.note,
+    }
+
+
+def history_report(hist: History, digest: str) -> dict[str, Any]:
+    """The JSON contract of ``llmcost history`` (schema_version 1).
+
+    Changes are exact fractions as decimal strings (``"-0.9625"`` is -96.25%),
+    computed per 1M tokens; null for a model's first price and for a price from 0
+    (its label says "new price")."""
+    models = []
+    for mh in hist.models:
+        m = mh.model
+        row: dict[str, Any] = {"id": m.id, "provider": m.provider, "name": m.name, "currency": m.currency,
+                               "user_price": m.user, "entries": [entry_dict(h) for h in mh.entries]}
+        if not mh.entries:
+            row["status"] = (f"no price on or before {hist.as_of.isoformat()} "
+                             f"(its first price is from {m.prices[0].effective.isoformat()})")
+        models.append(row)
+    return {"schema_version": SCHEMA_VERSION, "generator": f"llmcost {__version__}",
+            "as_of": hist.as_of.isoformat(),
+            "since": hist.since.isoformat() if hist.since else None,
+            "until": hist.until.isoformat() if hist.until else None,
+            "price_book": digest, "models": models}
+
+
+def _changes(report: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(model, entry) pairs sorted by date, then provider and model: the window view."""
+    rows = [(m, e) for m in report["models"] for e in m["entries"]]
+    return sorted(rows, key=lambda r: (r[1]["effective"], r[0]["provider"], r[0]["id"]))
+
+
+# -- history: CSV, table, markdown ---------------------------------------------------
+
+HISTORY_CSV = ["model", "provider", "currency", "effective", "unit", "input", "output", "input_per_1m",
+               "output_per_1m", "input_change", "output_change", "input_change_label", "output_change_label",
+               "compared", "tiers", "source", "note"]
+
+
+def _csv(report: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_CSV)
+    window = report["since"] is not None or report["until"] is not None
+    pairs = _changes(report) if window else [(m, e) for m in report["models"] for e in m["entries"]]
+    for model, entry in pairs:
+        values = {**entry, "model": model["id"], "provider": model["provider"], "tiers": tiers_text(entry["tiers"])}
+        writer.writerow(["" if values[c] is None else values[c] for c in HISTORY_CSV])
+    return out.getvalue()
+
+
+def _quoted(entry: dict[str, Any]) -> str:
+    """As the vendor quoted it: '0.0003 / 0.0006 CNY/1K'."""
+    return f"{entry['input']} / {entry['output']} {entry['currency']}/{entry['unit']}"
+
+
+def _note(entry: dict[str, Any], *, short: bool = False) -> str:
+    parts = []
+    if entry["tiers"]:
+        tiers = entry["tiers"]
+        parts.append(f"{tiers['mode']} tiers, band 1 of {len(tiers['bands'])}" if short
+                     else tiers_text(tiers))
+    if entry["compared"]:
+        parts.append("change compares the first band")
+    if entry["note"]:
+        parts.append(entry["note"])
+    return "; ".join(parts)
+
+
+class _Sources:
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def ref(self, url: str) -> str:
+        if url not in self.urls:
+            self.urls.append(url)
+        return f"[{self.urls.index(url) + 1}]"
+
+
+MODEL_HEADERS = ["Effective", "Quoted in / out", "In /1M", "Change", "Out /1M", "Change", "Src", "Note"]
+WINDOW_HEADERS = ["Effective", "Provider", "Model", "Quoted in / out", "In /1M", "Change", "Out /1M", "Change",
+                  "Src", "Note"]
+MODEL_ALIGN, WINDOW_ALIGN = "lrrrrrll", "lllrrrrrll"
+
+
+def _model_row(e: dict[str, Any], src: str, *, short: bool = False) -> list[str]:
+    return [e["effective"], _quoted(e), e["input_per_1m"], e["input_change_label"],
+            e["output_per_1m"], e["output_change_label"], src, _note(e, short=short)]
+
+
+def _window_row(model: dict[str, Any], e: dict[str, Any], src: str) -> list[str]:
+    row = _model_row(e, src, short=True)
+    return row[:1] + [model["provider"], model["id"]] + row[1:]
+
+
+def _title(model: dict[str, Any]) -> str:
+    return f"{model['id']} — {model['name']} ({model['provider']}, {model['currency']})"
+
+
+def bars(values: list[str], width: int = BAR_WIDTH, *, ascii_only: bool = False) -> list[str]:
+    """One bar per value (decimal strings), scaled to the largest; a non-zero price
+    always gets at least a sliver, so it is never drawn as free."""
+    numbers = [Decimal(v) for v in values]
+    top = max(numbers, default=Decimal(0))
+    out = []
+    for value in numbers:
+        if top == 0 or value == 0:
+            out.append("")
+            continue
+        eighths = int(value * width * 8 / top)  # a chart, not money: truncation is fine
+        if ascii_only:
+            out.append("#" * max(1, (eighths + 4) // 8))
+        else:
+            full, part = divmod(max(eighths, 1), 8)
+            out.append("█" * full + (_EIGHTHS[part] if part else ""))
+    return out
+
+
+def _chart(model: dict[str, Any], *, ascii_only: bool) -> list[str]:
+    """A bar per entry; nothing for a model with a single price."""
+    entries = model["entries"]
+    if len(entries) < 2:
+        return []
+    drawn = bars([e["input_per_1m"] for e in entries], ascii_only=ascii_only)
+    pad = max(len(b) for b in drawn) if drawn else 0
+    lines = [f"Input price per 1M tokens ({model['currency']}):"]
+    for e, bar in zip(entries, drawn):
+        lines.append(f"  {e['effective']} {bar.ljust(pad)} {e['input_per_1m']}")
+    return lines
+
+
+def _window_caption(report: dict[str, Any]) -> str:
+    since, until = report["since"], report["until"] or report["as_of"]
+    span = f"from {since} to {until}" if since else f"up to {until}"
+    n = sum(len(m["entries"]) for m in report["models"])
+    return (f"{n} dated price(s) {span}, across {len(report['models'])} model(s), sorted by date; "
+            "changes are from the entry before, per 1M tokens.")
+
+
+def _history_table(report: dict[str, Any], color: bool, width: int) -> str:
+    out = console(color, width)
+    sources = _Sources()
+    window = report["since"] is not None or report["until"] is not None
+    if window:
+        # Notes are long free text: listed under the table, so the columns stay readable.
+        pairs = _changes(report)
+        rows = [_window_row(m, e, sources.ref(e["source"]))[:-1] for m, e in pairs]
+        out.print(rich_table(None, WINDOW_HEADERS[:-1], rows, WINDOW_ALIGN))
+        out.print(_window_caption(report), style="dim")
+        for m, e in pairs:
+            if _note(e, short=True):
+                out.print(f"{e['effective']} {m['id']}: {_note(e, short=True)}", style="dim", markup=False)
+    for model in report["models"] if not window else []:
+        if not model["entries"]:
+            out.print(f"{_title(model)}: {model['status']}", markup=False)
+            out.print()
+            continue
+        rows = [_model_row(e, sources.ref(e["source"])) for e in model["entries"]]
+        table = rich_table(_title(model), MODEL_HEADERS, rows, MODEL_ALIGN)
+        table.columns[-1].min_width = 24
+        out.print(table)
+        for line in _chart(model, ascii_only=False):
+            out.print(line, markup=False)
+        out.print()
+    if not window:
+        out.print(f"Prices as of {report['as_of']}; changes are from the entry before, per 1M tokens.",
+                  style="dim")
+    for i, url in enumerate(sources.urls, 1):
+        out.print(f"[{i}] {url}", style="dim", markup=False)
+    return out.file.getvalue()
+
+
+def _md_row(row: list[str], url: str) -> list[str]:
+    return row[:-2] + [f"<{url}>", row[-1]]
+
+
+def _history_markdown(report: dict[str, Any]) -> str:
+    parts: list[str] = []
+    if report["since"] is not None or report["until"] is not None:
+        headers = WINDOW_HEADERS[:-2] + ["Source", "Note"]
+        rows = [_md_row(_window_row(m, e, ""), e["source"]) for m, e in _changes(report)]
+        parts += [md_table(headers, rows, WINDOW_ALIGN), _window_caption(report), ""]
+        return "\n".join(parts)
+    headers = MODEL_HEADERS[:-2] + ["Source", "Note"]
+    for model in report["models"]:
+        parts.append(f"### {_title(model)}\n")
+        if not model["entries"]:
+            parts.append(model["status"] + "\n")
+            continue
+        rows = [_md_row(_model_row(e, ""), e["source"]) for e in model["entries"]]
+        parts.append(md_table(headers, rows, MODEL_ALIGN))
+        chart = _chart(model, ascii_only=True)
+        if chart:
+            parts.append("```text\n" + "\n".join(chart) + "\n```\n")
+    parts.append(f"Prices as of {report['as_of']}; changes are from the entry before, per 1M tokens.\n")
+    return "\n".join(parts)
+
+
+def render_history(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt_name == "json":
+        return to_json(report)
+    if fmt_name == "csv":
+        return _csv(report)
+    if fmt_name == "markdown":
+        return _history_markdown(report)
+    return _history_table(report, color, width)
+
+
+# -- prices diff -----------------------------------------------------------------------
+
+def _change_dict(c: Change | None) -> dict[str, Any] | None:
+    return None if c is None else {"value": c.value, "label": c.label}
+
+
+def _price_dict(entry: PriceEntry, currency: str) -> dict[str, Any]:
+    band = entry.bands[0]
+    return {"effective": entry.effective.isoformat(), "unit": entry.unit, "currency": currency,
+            "input": exact(band.input), "output": exact(band.output),
+            "input_per_1m": exact(per_1m(band.input, entry.unit)),
+            "output_per_1m": exact(per_1m(band.output, entry.unit)),
+            "tiers": _tiers(entry), "source": entry.source}
+
+
+def _model_summary(model: Model) -> dict[str, Any]:
+    return {"id": model.id, "provider": model.provider, "currency": model.currency,
+            "context_window": model.context_window, "entries": len(model.prices),
+            "newest": _price_dict(model.prices[-1], model.currency)}
+
+
+def _changed_dict(d: ModelDiff) -> dict[str, Any]:
+    return {
+        "id": d.id, "provider": d.provider,
+        "fields": list(d.fields),
+        "entries_added": [_price_dict(e, d.new_currency) for e in d.entries_added],
+        "entries_removed": [_price_dict(e, d.old_currency) for e in d.entries_removed],
+        "entries_changed": [{"effective": e.effective.isoformat(), "changes": list(ch)}
+                            for e, ch in d.entries_changed],
+        "newest": {"old": _price_dict(d.newest_old, d.old_currency),
+                   "new": _price_dict(d.newest_new, d.new_currency),
+                   "input_change": _change_dict(d.input_change),
+                   "output_change": _change_dict(d.output_change)},
+    }
+
+
+def diff_report(result: BookDiff) -> dict[str, Any]:
+    """The JSON contract of ``llmcost prices diff`` (schema_version 1)."""
+    return {"schema_version": SCHEMA_VERSION, "generator": f"llmcost {__version__}",
+            "old": result.old, "new": result.new,
+            "summary": {"models_added": len(result.added), "models_removed": len(result.removed),
+                        "models_changed": len(result.changed)},
+            "models_added": [_model_summary(m) for m in result.added],
+            "models_removed": [_model_summary(m) for m in result.removed],
+            "models_changed": [_changed_dict(d) for d in result.changed]}
+
+
+def _price_text(p: dict[str, Any]) -> str:
+    text = f"{p['input']} / {p['output']} {p['currency']}/{p['unit']}"
+    return text + f" ({p['tiers']['mode']} tiers, first band)" if p["tiers"] else text
+
+
+def _per_1m_text(p: dict[str, Any]) -> str:
+    return f"{p['input_per_1m']} / {p['output_per_1m']} {p['currency']}/1M ({p['effective']})"
+
+
+def _diff_rows(report: dict[str, Any]) -> list[list[str]]:
+    """Model | Change | Old | New: one row per difference."""
+    rows = []
+    for m in report["models_added"]:
+        rows.append([m["id"], "model added", "", f"{_price_text(m['newest'])} from {m['newest']['effective']}"])
+    for m in report["models_removed"]:
+        rows.append([m["id"], "model removed", f"{_price_text(m['newest'])} from {m['newest']['effective']}", ""])
+    for m in report["models_changed"]:
+        for f in m["fields"]:
+            rows.append([m["id"], f["field"], f["old"] or "—", f["new"] or "—"])
+        for p in m["entries_added"]:
+            rows.append([m["id"], f"price added {p['effective']}", "", _price_text(p)])
+        for p in m["entries_removed"]:
+            rows.append([m["id"], f"price removed {p['effective']}", _price_text(p), ""])
+        for e in m["entries_changed"]:
+            for c in e["changes"]:
+                rows.append([m["id"], f"{e['effective']} {c['field']}", c["old"] or "—", c["new"] or "—"])
+        n = m["newest"]
+        if n["input_change"] is not None:
+            rows.append([m["id"], "newest price, per 1M", _per_1m_text(n["old"]),
+                         f"{_per_1m_text(n['new'])}: input {n['input_change']['label']}, "
+                         f"output {n['output_change']['label']}"])
+        elif n["old"]["currency"] != n["new"]["currency"]:
+            rows.append([m["id"], "newest price, per 1M", _per_1m_text(n["old"]),
+                         f"{_per_1m_text(n['new'])}: not compared (the currency changed)"])
+    return rows
+
+
+def _diff_caption(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    if not any(s.values()):
+        return f"No differences between {report['old']} and {report['new']}."
+    return (f"{report['old']} → {report['new']}: {s['models_added']} model(s) added, "
+            f"{s['models_removed']} removed, {s['models_changed']} changed.")
+
+
+def render_diff(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt_name == "json":
+        return to_json(report)
+    rows = _diff_rows(report)
+    headers = ["Model", "Change", "Old", "New"]
+    if fmt_name == "markdown":
+        table = md_table(headers, rows) + "\n" if rows else ""
+        return table + _diff_caption(report) + "\n"
+    out = console(color, width)
+    if rows:
+        out.print(rich_table(None, headers, rows, "llll"))
+    out.print(_diff_caption(report), markup=False)
+    return out.file.getvalue()
