@@ -281,7 +281,7 @@ def check(pricer: Pricer, workloads: Iterable[Workload], *, total_budget: Decima
         from .render import fx_dict
 
         comparison = budget.compare([(line.workload.name or line.model.id, line.total) for line in lines],
-                                    sum((line.total for line in lines), Decimal(0)), baseline,
+                                    Bill.of(p.currency, p.as_of, p.fx, lines).total, baseline,
                                     currency=p.currency, as_of=p.as_of.isoformat(), price_book=pricer.book.digest,
                                     fx=fx_dict(p.fx), max_increase=max_increase,
                                     max_increase_per_workload=max_increase_per_workload)

@@ -354,6 +354,52 @@ def models(
 
 
 @app.command()
+def check(
+    workloads: Annotated[str, typer.Argument(help="A CSV or YAML workload file, or - for stdin.", show_default=False)],
+    budget: Annotated[Optional[str], typer.Option(help="Monthly budget for the total, in --currency.")] = None,
+    currency: Currency = "CNY",
+    rate: Rate = None,
+    as_of: AsOf = None,
+    discount: Discounts = None,
+    free_quota: FreeQuota = False,
+    baseline: Annotated[Optional[str], typer.Option(
+        help="An earlier JSON report (estimate --workloads -f json, or check -f json) to compare with.")] = None,
+    max_increase: Annotated[Optional[str], typer.Option(
+        help="Fail if the total rose more than this since --baseline: 10% or an amount, e.g. 500.")] = None,
+    max_increase_per_workload: Annotated[Optional[str], typer.Option(
+        help="Fail if any workload rose more than this since --baseline: 10% or an amount.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json or markdown.")] = "table",
+    input_format: InputFormat = None,
+    encoding: Encoding = "utf-8",
+    prices: PricesPath = None,
+) -> None:
+    """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input."""
+    from pathlib import Path
+
+    from . import api, budget as budgets, workload_files
+    from .render import check_report, render_check, report_head
+    from .yamlsafe import read_text
+
+    fmt = _format(fmt, ("table", "json", "markdown"))
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    limit, per_workload = (None if text is None else budgets.parse_limit(text, what) for text, what in (
+        (max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload")))
+    total_budget = None if budget is None else parse_decimal(budget, "--budget")
+    base = None if baseline is None else budgets.parse_baseline(read_text(Path(baseline), limit=64 * 1024 * 1024),
+                                                                baseline)
+    rows = workload_files.read(workloads, stdin=sys.stdin.buffer, input_format=input_format, encoding=encoding,
+                               count_prompt=api.prompt_counter(pricer.book))
+    verdict = api.check(pricer, rows, total_budget=total_budget, baseline=base, max_increase=limit,
+                        max_increase_per_workload=per_workload)
+    p = pricer.pricing
+    report = check_report(verdict, report_head(p.currency, p.as_of, p.fx, pricer.book))
+    _emit(render_check(report, fmt, color=_color(), width=_width()))
+    typer.echo(f"llmcost: {report['summary']}", err=True)
+    if not verdict.passed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def history(
     model: Annotated[Optional[list[str]], typer.Argument(
         help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False)] = None,
@@ -533,7 +579,7 @@ def prices_diff(
     fmt = _format(fmt, ("table", "json", "markdown"))
     old_book, new_book = prices_mod.load_only(old), prices_mod.load_only(new)
     result = history.diff(old_book, new_book, old, new)
-    _emit(render_diff(diff_report(result, new_book.models), fmt, color=_color(), width=_width()))
+    _emit(render_diff(diff_report(result), fmt, color=_color(), width=_width()))
 
 
 def main() -> None:

@@ -1,0 +1,330 @@
+"""Budget checks: priced lines × budgets (× a baseline) → a verdict.  Pure functions, no I/O.
+
+- A workload's own budget (``budget``/``currency`` in the workload file) and the total
+  budget (``--budget`` in the report currency) are compared with the exact estimates.
+  A budget in another currency is converted at the pricing rate (``FxRate.convert``).
+  A workload budget without a currency is in the report currency.
+- An estimate equal to its budget is within it; only a larger one is over.
+- A baseline (the JSON of an earlier ``estimate --workloads`` or ``check``) holds amounts
+  rounded to the fen/cent, so the comparison uses this run's amounts rounded the same
+  way: checking the same commit twice gives a change of exactly 0.
+- ``--max-increase`` limits the rise of the total; ``--max-increase-per-workload`` the
+  rise of each workload present in both runs.  A new workload is reported as added and
+  counts towards the total; it is not held to the per-workload limit.
+
+Everything is Decimal; rounding for display happens in ``render``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import Any, Iterable
+
+from .calculator import Line
+from .errors import InputError, UsageError
+from .money import CONTEXT, FxRate, round_money
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+# -- inputs -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Amount:
+    """A budget as the user gave it, and converted to the report currency."""
+
+    given: Decimal
+    currency: str
+    value: Decimal  # in the report currency
+
+
+@dataclass(frozen=True)
+class Limit:
+    """An allowed increase: ``10%`` (relative) or ``500`` (absolute, report currency)."""
+
+    amount: Decimal
+    relative: bool
+    text: str
+
+    def allows(self, before: Decimal, after: Decimal) -> bool:
+        delta = after - before
+        if delta <= 0:
+            return True
+        if not self.relative:
+            return delta <= self.amount
+        with localcontext(CONTEXT):
+            return delta * HUNDRED <= before * self.amount  # from 0, any rise exceeds a relative limit
+
+
+_LIMIT = re.compile(r"^\+?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_limit(text: str, what: str) -> Limit:
+    """``10%`` / ``12.5 %`` → relative; ``500`` / ``1,000`` → absolute.  Negative or not a number: UsageError."""
+    raw = text.strip()
+    relative = raw.endswith("%")
+    number = (raw[:-1] if relative else raw).strip().replace(",", "").replace("_", "")
+    if not _LIMIT.match(number):
+        raise UsageError(f"{what}: {text!r} is not an allowed increase",
+                         hint="use a percentage such as 10% or an amount such as 500")
+    return Limit(Decimal(number), relative, raw)
+
+
+def budget_amount(amount: Decimal, currency: str | None, report_currency: str, fx: FxRate | None,
+                  what: str) -> Amount:
+    """A budget converted to the report currency at the pricing rate."""
+    currency = currency or report_currency
+    if amount < 0:
+        raise UsageError(f"{what}: a budget cannot be negative, not {amount}")
+    if currency == report_currency:
+        return Amount(amount, currency, amount)
+    if fx is None:
+        raise UsageError(f"{what}: the budget is in {currency} but the report is in {report_currency} and "
+                         "there is no USD/CNY rate on the as-of date", hint="pass --rate")
+    return Amount(amount, currency, fx.convert(amount, currency, report_currency))
+
+
+# -- baselines --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Baseline:
+    """What an earlier report said: totals by workload name, and how it was priced."""
+
+    source: str
+    currency: str
+    total: Decimal
+    lines: dict[str, Decimal]
+    as_of: str | None = None
+    price_book: str | None = None
+    fx: dict[str, Any] | None = None
+
+
+def parse_baseline(text: str, source: str) -> Baseline:
+    """An llmcost JSON report (``estimate --workloads … -f json`` or ``check -f json``)."""
+
+    def bad(message: str) -> InputError:
+        return InputError(f"not an llmcost baseline: {message}", source=source,
+                          hint="use the output of 'llmcost estimate --workloads FILE -f json' or 'llmcost check -f json'")
+
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("not valid JSON: nested too deeply", source=source) from None
+    if not isinstance(data, dict):
+        raise bad("the top level is not an object")
+    if data.get("schema_version") != 1:
+        raise bad(f"schema_version is {data.get('schema_version')!r}, not 1")
+    currency = data.get("currency")
+    if currency not in ("CNY", "USD"):
+        raise bad(f"currency is {currency!r}, not CNY or USD")
+    lines = data.get("lines")
+    if not isinstance(lines, list):
+        raise bad("no 'lines' list")
+    totals: dict[str, Decimal] = {}
+    for i, line in enumerate(lines):
+        if not isinstance(line, dict) or not isinstance(line.get("name"), str):
+            raise bad(f"lines[{i}] has no workload 'name' (was it made with --workloads?)")
+        name = line["name"]
+        if name in totals:
+            raise bad(f"workload {name!r} appears twice")
+        totals[name] = _amount(line.get("total"), f"lines[{i}].total", bad)
+    fx = data.get("fx")
+    return Baseline(source=source, currency=currency, total=_amount(data.get("total"), "total", bad),
+                    lines=totals, as_of=_str_or_none(data.get("as_of")),
+                    price_book=_str_or_none(data.get("price_book")), fx=fx if isinstance(fx, dict) else None)
+
+
+def _amount(value: Any, what: str, bad: Any) -> Decimal:
+    if isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            amount = None
+        if amount is not None and amount.is_finite():
+            return amount
+    raise bad(f"{what} is {value!r}, not an amount such as \"12.34\"")
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+# -- results ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """One workload (or the total) against the baseline."""
+
+    name: str
+    status: str  # added, removed, changed, unchanged
+    before: Decimal | None
+    after: Decimal | None
+    delta: Decimal
+    ratio: Decimal | None  # delta / before; None when before is 0 or missing
+    limit_exceeded: bool = False
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    line: Line | None  # None for a workload only in the baseline
+    name: str
+    estimate: Decimal
+    budget: Amount | None
+    headroom: Decimal | None
+    used: Decimal | None  # estimate / budget; None without a budget or with a budget of 0
+    over_budget: bool
+    change: Change | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.over_budget or (self.change is not None and self.change.limit_exceeded)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: Baseline
+    total: Change
+    added: tuple[Change, ...]
+    removed: tuple[Change, ...]
+    changed: tuple[Change, ...]
+    unchanged: tuple[Change, ...]
+    max_increase: Limit | None
+    max_increase_per_workload: Limit | None
+    differences: tuple[tuple[str, str | None, str | None], ...]  # (what, baseline, this run)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What failed: ``over_budget`` or ``over_increase``, of a workload (``name``) or the total (None)."""
+
+    kind: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    currency: str
+    checks: tuple[LineCheck, ...]
+    total: Decimal
+    budget: Amount | None
+    headroom: Decimal | None
+    used: Decimal | None
+    over_budget: bool
+    comparison: Comparison | None = None
+    failures: tuple[Failure, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def budgeted(self) -> list[LineCheck]:
+        return [c for c in self.checks if c.budget is not None]
+
+
+def _usage(estimate: Decimal, budget: Amount | None) -> tuple[Decimal | None, Decimal | None, bool]:
+    """headroom, share used, over?"""
+    if budget is None:
+        return None, None, False
+    with localcontext(CONTEXT):
+        headroom = budget.value - estimate
+        used = estimate / budget.value if budget.value else None
+    return headroom, used, estimate > budget.value
+
+
+def _change(name: str, before: Decimal | None, after: Decimal | None, limit: Limit | None) -> Change:
+    with localcontext(CONTEXT):
+        b, a = before or ZERO, after or ZERO
+        delta = a - b
+        ratio = delta / b if b else None
+    if before is None:
+        status = "added"
+    elif after is None:
+        status = "removed"
+    else:
+        status = "changed" if delta else "unchanged"
+    exceeded = limit is not None and not limit.allows(b, a)
+    return Change(name, status, before, after, delta, ratio, exceeded)
+
+
+def compare(lines: Iterable[tuple[str, Decimal]], total: Decimal, baseline: Baseline, *, currency: str,
+            as_of: str, price_book: str, fx: dict[str, Any] | None, max_increase: Limit | None = None,
+            max_increase_per_workload: Limit | None = None) -> Comparison:
+    """This run's (name, exact total) pairs against a baseline, at the baseline's precision."""
+    if baseline.currency != currency:
+        raise UsageError(f"--baseline {baseline.source} is in {baseline.currency} but this check is in {currency}",
+                         hint=f"run the check with --currency {baseline.currency}")
+    current: dict[str, Decimal] = {}
+    for name, amount in lines:
+        if name in current:
+            raise UsageError(f"workload name {name!r} appears twice; names must be unique to compare with a baseline")
+        current[name] = round_money(amount)
+    added, changed, unchanged = [], [], []
+    for name, after in current.items():
+        before = baseline.lines.get(name)
+        c = _change(name, before, after, max_increase_per_workload if before is not None else None)
+        if c.status == "added":
+            added.append(c)
+        elif c.status == "changed":
+            changed.append(c)
+        else:
+            unchanged.append(c)
+    removed = [_change(name, before, None, None) for name, before in baseline.lines.items() if name not in current]
+    differences = []
+    for what, theirs, ours in (("prices as of", baseline.as_of, as_of), ("price book", baseline.price_book, price_book),
+                               ("USD/CNY rate", _fx_text(baseline.fx), _fx_text(fx))):
+        if theirs != ours:
+            differences.append((what, theirs, ours))
+    return Comparison(baseline, _change("total", baseline.total, round_money(total), max_increase), tuple(added),
+                      tuple(removed), tuple(changed), tuple(unchanged), max_increase, max_increase_per_workload,
+                      tuple(differences))
+
+
+def _fx_text(fx: dict[str, Any] | None) -> str | None:
+    if not fx:
+        return None
+    return f"{fx.get('usd_cny')} ({fx.get('date') or 'given with --rate'})"
+
+
+def evaluate(lines: list[Line], *, currency: str, fx: FxRate | None, total_budget: Decimal | None = None,
+             comparison: Comparison | None = None) -> Verdict:
+    """Each line against its own budget, the total against ``total_budget`` (report currency),
+    and the baseline comparison's limits.  ``failures`` lists what failed, in order."""
+
+    changes = {}
+    if comparison is not None:
+        changes = {c.name: c for c in comparison.changed + comparison.added + comparison.unchanged}
+    checks = []
+    with localcontext(CONTEXT):
+        total = sum((line.total for line in lines), ZERO)
+    for line in lines:
+        w = line.workload
+        name = w.name or line.model.id
+        budget = None
+        if w.budget is not None:
+            budget = budget_amount(w.budget, w.budget_currency, currency, fx,
+                                   f"{w.origin or name}: budget")
+        headroom, used, over = _usage(line.total, budget)
+        checks.append(LineCheck(line, name, line.total, budget, headroom, used, over, changes.get(name)))
+    if comparison is not None:
+        checks += [LineCheck(None, c.name, ZERO, None, None, None, False, c) for c in comparison.removed]
+    budget = budget_amount(total_budget, currency, currency, fx, "--budget") if total_budget is not None else None
+    headroom, used, over = _usage(total, budget)
+
+    failures: list[Failure] = []
+    for c in checks:
+        if c.over_budget:
+            failures.append(Failure("over_budget", c.name))
+        if c.change is not None and c.change.limit_exceeded:
+            failures.append(Failure("over_increase", c.name))
+    if over:
+        failures.append(Failure("over_budget", None))
+    if comparison is not None and comparison.total.limit_exceeded:
+        failures.append(Failure("over_increase", None))
+    return Verdict(currency, tuple(checks), total, budget, headroom, used, over, comparison, tuple(failures))
