@@ -99,19 +99,29 @@ def _root(version: Annotated[Optional[bool], typer.Option(
 # -- shared options, defined once -----------------------------------------------------
 
 Models = Annotated[Optional[list[str]], typer.Option(
-    "--model", "-m", help="Model id or alias (repeatable), e.g. doubao-pro-32k, qwen-long, 豆包.")]
+    "--model", "-m", metavar="MODEL", help="Model id or alias (repeatable), e.g. doubao-pro-32k, qwen-long, 豆包.")]
 AllModels = Annotated[bool, typer.Option("--all", help="Every model in the price book.")]
 Providers = Annotated[Optional[list[str]], typer.Option(
-    "--provider", "-p", help="Only this provider's models (repeatable): doubao, qwen, ernie, spark, hunyuan, "
-                             "glm, openai.")]
-Currency = Annotated[str, typer.Option("--currency", "-c", help="Report currency: CNY (or RMB) or USD.")]
+    "--provider", "-p", metavar="NAME",
+    help="Only this provider's models (repeatable): doubao, qwen, ernie, spark, hunyuan, glm, openai.")]
+Currency = Annotated[str, typer.Option(
+    "--currency", "-c", metavar="CODE", help="Report currency: CNY (or RMB) or USD.")]
 Rate = Annotated[Optional[str], typer.Option(
-    "--rate", help="USD→CNY rate (CNY per 1 USD) instead of the shipped dated rate.")]
+    "--rate", metavar="CNY", help="USD→CNY rate (CNY per 1 USD) instead of the shipped dated rate.")]
 AsOf = Annotated[Optional[str], typer.Option(
-    "--as-of", help="Price date YYYY-MM-DD: use the prices in force that day (default: today).")]
-Format = Annotated[str, typer.Option("--format", "-f", help="Output: table, json, csv or markdown.")]
+    "--as-of", metavar="DATE", help="Price date YYYY-MM-DD: use the prices in force that day (default: today).")]
+
+
+def _format_option(formats: str):  # type: ignore[no-untyped-def]
+    return Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=f"Output: {formats}.")]
+
+
+Format = _format_option("table, json, csv or markdown")
+StreamFormat = _format_option("table, json, jsonl, csv or markdown")
+ReportFormat = _format_option("table, json or markdown")
+CountFormat = _format_option("table, json or csv")
 PricesPath = Annotated[Optional[str], typer.Option(
-    "--prices", envvar="LLMCOST_PRICES",
+    "--prices", metavar="PATH", envvar="LLMCOST_PRICES",
     help="Your own price file or folder; its models add to or replace the shipped ones. "
          "Also LLMCOST_PRICES.")]
 
@@ -163,26 +173,28 @@ def _emit(text: str) -> None:
 
 # -- commands ---------------------------------------------------------------------------
 
-RequestsPerDay = Annotated[Optional[str], typer.Option(help="Requests per day (× --days).")]
-RequestsPerMonth = Annotated[Optional[str], typer.Option(help="Requests per month.")]
-InputTokens = Annotated[Optional[str], typer.Option(help="Input (prompt) tokens per request.")]
-OutputTokens = Annotated[Optional[str], typer.Option(help="Output (completion) tokens per request.")]
-Days = Annotated[Optional[str], typer.Option(help="Days per month for --requests-per-day [default: 30].")]
-CachedRatio = Annotated[str, typer.Option(help="Share of input tokens that hit the vendor's cache, 0..1.")]
-BatchRatio = Annotated[str, typer.Option(help="Share of requests sent through a Batch API, 0..1.")]
-Prompt = Annotated[Optional[str], typer.Option(
+RequestsPerDay = Annotated[Optional[str], typer.Option(metavar="N", help="Requests per day (× --days).")]
+RequestsPerMonth = Annotated[Optional[str], typer.Option(metavar="N", help="Requests per month.")]
+InputTokens = Annotated[Optional[str], typer.Option(metavar="N", help="Input (prompt) tokens per request.")]
+OutputTokens = Annotated[Optional[str], typer.Option(metavar="N", help="Output (completion) tokens per request.")]
+Days = Annotated[Optional[str], typer.Option(metavar="N", help="Days per month for --requests-per-day [default: 30].")]
+CachedRatio = Annotated[str, typer.Option(
+    metavar="RATIO", help="Share of input tokens that hit the vendor's cache, 0..1.")]
+BatchRatio = Annotated[str, typer.Option(metavar="RATIO", help="Share of requests sent through a Batch API, 0..1.")]
+Prompt = Annotated[Optional[str], typer.Option(metavar="TEXT",
     help="A prompt: its input tokens are counted with each model's own tokenizer.")]
-PromptFile = Annotated[Optional[str], typer.Option(
+PromptFile = Annotated[Optional[str], typer.Option(metavar="PATH",
     help="A file (or - for stdin) holding one request's prompt, counted per model.")]
-OutputSample = Annotated[Optional[str], typer.Option(
+OutputSample = Annotated[Optional[str], typer.Option(metavar="TEXT|PATH",
     help="A typical answer (text, or a path to a file): output tokens counted per model.")]
 Workloads = Annotated[Optional[str], typer.Option(
-    "--workloads", "-w", help="A CSV or YAML workload file, or - for stdin: price every workload in it.")]
-InputFormat = Annotated[Optional[str], typer.Option(
+    "--workloads", "-w", metavar="PATH",
+    help="A CSV or YAML workload file, or - for stdin: price every workload in it.")]
+InputFormat = Annotated[Optional[str], typer.Option(metavar="FORMAT",
     help="Force the workload file format: csv or yaml [default: from the extension or content].")]
-Encoding = Annotated[str, typer.Option(help="Text encoding of input files, e.g. gbk.")]
+Encoding = Annotated[str, typer.Option(metavar="NAME", help="Text encoding of input files, e.g. gbk.")]
 Discounts = Annotated[Optional[list[str]], typer.Option(
-    "--discount", help="Your negotiated discount, e.g. doubao=20% or qwen-long=15% (repeatable).")]
+    "--discount", metavar="WHO=PCT", help="Your negotiated discount, e.g. doubao=20% or qwen-long=15% (repeatable).")]
 FreeQuota = Annotated[bool, typer.Option(
     "--free-quota", help="Credit the free token quotas the price book lists (per account, so off by default).")]
 
@@ -263,7 +275,7 @@ def estimate(
     as_of: AsOf = None,
     discount: Discounts = None,
     free_quota: FreeQuota = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json, jsonl, csv or markdown.")] = "table",
+    fmt: StreamFormat = "table",
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
@@ -355,20 +367,22 @@ def models(
 
 @app.command()
 def check(
-    workloads: Annotated[str, typer.Argument(help="A CSV or YAML workload file, or - for stdin.", show_default=False)],
-    budget: Annotated[Optional[str], typer.Option(help="Monthly budget for the total, in --currency.")] = None,
+    workloads: Annotated[str, typer.Argument(
+        metavar="FILE", help="A CSV or YAML workload file, or - for stdin.", show_default=False)],
+    budget: Annotated[Optional[str], typer.Option(
+        metavar="AMOUNT", help="Monthly budget for the total, in --currency.")] = None,
     currency: Currency = "CNY",
     rate: Rate = None,
     as_of: AsOf = None,
     discount: Discounts = None,
     free_quota: FreeQuota = False,
-    baseline: Annotated[Optional[str], typer.Option(
+    baseline: Annotated[Optional[str], typer.Option(metavar="PATH",
         help="An earlier JSON report (estimate --workloads -f json, or check -f json) to compare with.")] = None,
-    max_increase: Annotated[Optional[str], typer.Option(
+    max_increase: Annotated[Optional[str], typer.Option(metavar="LIMIT",
         help="Fail if the total rose more than this since --baseline: 10% or an amount, e.g. 500.")] = None,
-    max_increase_per_workload: Annotated[Optional[str], typer.Option(
+    max_increase_per_workload: Annotated[Optional[str], typer.Option(metavar="LIMIT",
         help="Fail if any workload rose more than this since --baseline: 10% or an amount.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json or markdown.")] = "table",
+    fmt: ReportFormat = "table",
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
@@ -401,12 +415,14 @@ def check(
 
 @app.command()
 def history(
-    model: Annotated[Optional[list[str]], typer.Argument(
+    model: Annotated[Optional[list[str]], typer.Argument(metavar="MODEL",
         help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False)] = None,
     provider: Providers = None,
     all_models: AllModels = False,
-    since: Annotated[Optional[str], typer.Option(help="Only prices effective on or after YYYY-MM-DD.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only prices effective on or before YYYY-MM-DD.")] = None,
+    since: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help="Only prices effective on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help="Only prices effective on or before YYYY-MM-DD.")] = None,
     as_of: AsOf = None,
     fmt: Format = "table",
     prices: PricesPath = None,
@@ -431,9 +447,9 @@ def history(
 def compare(
     workloads: Workloads = None,
     model: Annotated[Optional[list[str]], typer.Option(
-        "--model", "-m", help="Only these models (repeatable) [default: every model].")] = None,
+        "--model", "-m", metavar="MODEL", help="Only these models (repeatable) [default: every model].")] = None,
     provider: Providers = None,
-    baseline_model: Annotated[Optional[str], typer.Option(
+    baseline_model: Annotated[Optional[str], typer.Option(metavar="MODEL",
         help="Also show the saving against this model (e.g. what you use today).")] = None,
     requests_per_day: RequestsPerDay = None,
     requests_per_month: RequestsPerMonth = None,
@@ -479,7 +495,8 @@ def compare(
 
 @app.command()
 def init(
-    path: Annotated[str, typer.Argument(help="Where to write the example workload file (- for stdout).")] = "llmcost.yaml",
+    path: Annotated[str, typer.Argument(
+        metavar="PATH", help="Where to write the example workload file (- for stdout).")] = "llmcost.yaml",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example workload file to start from."""
@@ -502,12 +519,12 @@ def init(
 
 @app.command()
 def count(
-    inputs: Annotated[Optional[list[str]], typer.Argument(
+    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="INPUT",
         help="Text, files, folders (recursive), globs, or - for stdin.", show_default=False)] = None,
     model: Models = None,
     all_models: AllModels = False,
     provider: Providers = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json or csv.")] = "table",
+    fmt: CountFormat = "table",
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
 ) -> None:
@@ -554,7 +571,8 @@ class _progress:
 
 @prices_app.command("validate")
 def prices_validate(
-    path: Annotated[Optional[str], typer.Argument(help="A price file or folder [default: the shipped book].")] = None,
+    path: Annotated[Optional[str], typer.Argument(
+        metavar="PATH", help="A price file or folder [default: the shipped book].")] = None,
 ) -> None:
     """Validate price files against the schema and the book's rules (dates, sources, aliases)."""
     from . import prices as prices_mod
@@ -566,9 +584,9 @@ def prices_validate(
 
 @prices_app.command("diff")
 def prices_diff(
-    old: Annotated[str, typer.Argument(help="The price file or folder before the change.")],
-    new: Annotated[str, typer.Argument(help="The price file or folder after the change.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json or markdown.")] = "table",
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The price file or folder before the change.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The price file or folder after the change.")],
+    fmt: ReportFormat = "table",
 ) -> None:
     """What a price-book change does: models added/removed, prices changed (with %), fields changed.
     Exit 0 with or without differences; 2 if a file is invalid."""
