@@ -301,10 +301,24 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 def console(color: bool, width: int):  # type: ignore[no-untyped-def]
     from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
 
-    return Console(file=io.StringIO(), force_terminal=color, no_color=not color, width=width,
-                   color_system="standard" if color else None, highlight=False, soft_wrap=False,
-                   legacy_windows=False, emoji=False)
+    class _Console(Console):
+        def print(self, *objects, **kwargs):  # type: ignore[no-untyped-def]
+            # A table whose amounts cannot fit is printed wider than the terminal (lines wrap) rather
+            # than with numbers cut short: a cropped "¥1,164.0" would be a wrong number.
+            width = self.width
+            if len(objects) == 1 and isinstance(objects[0], Table):
+                self.width = max(width, Measurement.get(self, self.options.update_width(10**6), objects[0]).minimum)
+            try:
+                super().print(*objects, **kwargs)
+            finally:
+                self.width = width
+
+    return _Console(file=io.StringIO(), force_terminal=color, no_color=not color, width=width,
+                    color_system="standard" if color else None, highlight=False, soft_wrap=False,
+                    legacy_windows=False, emoji=False)
 
 
 def rich_table(title: str | None, headers: list[str], rows: list[list[str]], align: str,
@@ -323,6 +337,17 @@ def rich_table(title: str | None, headers: list[str], rows: list[list[str]], ali
                          min_width=10 if header in ("Price of", "Effective", "Workload") else None)
     for row in rows:
         table.add_row(*row)
+    # Amounts, counts and model names are never cut short: their columns are at least as wide as their
+    # widest cell; free text folds; a table still too wide is printed wider than the terminal (console()).
+    from rich.cells import cell_len
+
+    for i, column in enumerate(table.columns):
+        cells = [headers[i]] + [str(r[i]) for r in [*rows, *([footer_row] if footer_row else [])] if i < len(r)]
+        widest = max(cell_len(c) for c in cells)
+        if column.no_wrap:
+            column.min_width = max(widest, column.min_width or 0)
+        elif column.min_width:  # names (workloads, dates with notes) keep a readable minimum
+            column.min_width = min(widest, max(column.min_width, 24))
     return table
 
 
@@ -598,7 +623,8 @@ def render_compare(report: dict[str, Any], fmt_name: str, *, color: bool = False
             f"- {line}" for line in [summary, *notes]) + "\n"
     out = console(color, width)
     table = rich_table(None, headers, table_rows, "llrr" + ("r" if base else "") + "ll")
-    table.columns[-2].style = "green"
+    bars = table.columns[-2]
+    bars.style, bars.no_wrap, bars.overflow = "green", True, "crop"  # a bar never wraps onto a second line
     out.print(table)
     out.print(summary, style="dim")
     for line in notes:
