@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from conftest import DATA, assert_golden
 
@@ -144,3 +145,19 @@ def test_bad_option_is_one_line_exit_2(cli):
 def test_missing_tokens_is_a_usage_error(cli):
     r = cli("estimate", "-m", "alpha-lite", "--requests-per-day", "10", "--output-tokens", "1")
     assert (r.code, r.out, r.err) == (2, "", "llmcost: error: give --input-tokens (tokens per request) or --prompt/--prompt-file\n")
+
+
+def test_narrow_terminal_never_cuts_an_amount():
+    from llmcost.render import render_bill
+
+    from conftest import run
+
+    report = json.loads(run("estimate", "--workloads", str(DATA / "workloads" / "small.csv"), "--as-of", "2025-06-01",
+                            "-f", "json").out)
+    wide = render_bill(report, "table", width=200)
+    for width in (40, 60, 80):
+        narrow = render_bill(report, "table", width=width)
+        for line in report["lines"]:
+            total = f"¥{Decimal(line['total']):,.2f}"
+            assert total in wide and total in narrow, (width, total)
+        assert f"¥{Decimal(report['total']):,.2f}" in narrow
