@@ -8,13 +8,13 @@
     plus loading o200k from the same file (goal: our overhead < 100 ms), and where the
     time goes (`python -X importtime`).
 
-Until the CLI has a `count` command, the llmcost side falls back to a `python -c`
-that calls llmcost.counting with o200k_base (gpt-4o's tokenizer in the price book);
-the table says which one ran. Everything runs in child processes, one at a time.
+Everything runs in child processes, one at a time; the token counts of both sides are
+compared, so a fast wrong count cannot pass as a win.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -29,10 +29,6 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 ENV = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
 SIZE_MB = int(os.environ.get("BENCH_MB", "55"))
 
-FALLBACK = ("import sys; from llmcost.counting import count_inputs, looks_like_path; "
-            "a = sys.argv[1]; p = looks_like_path(a); "
-            "r = list(count_inputs([a] if p else [], ['o200k_base'], texts=[] if p else [a])); "
-            "print(r[0].tokens)")
 BASELINE = """
 import sys, time, gzip, base64, importlib.util
 t0 = time.perf_counter()
@@ -108,19 +104,13 @@ def run_timed(cmd: list[str]) -> tuple[float, int, str]:
     return wall, usage.ru_maxrss, out
 
 
-def llmcost_cmd(arg: str) -> tuple[list[str], str]:
-    """The CLI if it has `count`, else the library fallback."""
-    cli = [sys.executable, "-m", "llmcost", "count", "-m", "gpt-4o", arg]
-    probe = subprocess.run(cli[:-1] + ["你好"], capture_output=True, env=ENV, text=True)
-    if probe.returncode == 0:
-        return cli, "python -m llmcost count -m gpt-4o"
-    return [sys.executable, "-c", FALLBACK, arg], "python -c (llmcost.counting, o200k_base)"
+def llmcost_cmd(arg: str) -> list[str]:
+    return [sys.executable, "-m", "llmcost", "count", "-m", "gpt-4o", "--format", "json", arg]
 
 
-def first_int(text: str) -> int:
-    # the CLI may print a table: take the largest integer (with or without separators)
-    nums = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", text)]
-    return max(nums) if nums else -1
+def total_tokens(out: str) -> int:
+    [total] = json.loads(out)["totals"]
+    return total["tokens"]
 
 
 def importtime(cmd_code: str, top: int = 8) -> list[tuple[int, str]]:
@@ -144,15 +134,15 @@ def main() -> None:
         print(f"generated {size / 1e6:.1f} MB mixed zh/en text in {time.perf_counter() - t0:.1f}s; "
               f"{cores} cores\n")
 
-        cmd, label = llmcost_cmd(str(path))
+        cmd, label = llmcost_cmd(str(path)), "llmcost count -m gpt-4o"
         ours_wall, ours_rss, ours_out = run_timed(cmd)
         base_wall, base_rss, base_out = run_timed([sys.executable, "-c", BASELINE % {"src": SRC},
                                                     str(path)])
         base_tokens, base_load, base_encode = base_out.split()
-        ours_tokens = first_int(ours_out)
+        ours_tokens = total_tokens(ours_out)
 
         # (b) cold start, median of 7 runs each
-        small_cmd, _ = llmcost_cmd("你好")
+        small_cmd = llmcost_cmd("你好")
         base_small = [sys.executable, "-c", BASELINE % {"src": SRC}]
         bare = [sys.executable, "-c", "pass"]
         cold = {name: statistics.median(run_timed(c)[0] for _ in range(7))
@@ -181,9 +171,8 @@ def main() -> None:
           f"(ratio {cold['ours'] / cold['base']:.2f}x; goal < 100 ms); "
           f"o200k load inside baseline: {base_load * 1000:.0f} ms (import tiktoken + parse)\n")
 
-    code = small_cmd[2] if small_cmd[1] == "-c" else \
-        "import sys; sys.argv=['llmcost','count','-m','gpt-4o','你好']; import runpy; runpy.run_module('llmcost', run_name='__main__')"
-    arg_code = code.replace("sys.argv[1]", "'你好'")
+    arg_code = ("import sys; sys.argv=['llmcost','count','-m','gpt-4o','你好']; import runpy; "
+                "runpy.run_module('llmcost', run_name='__main__')")
     phases = subprocess.run([sys.executable, "-c", PHASES], capture_output=True, env=ENV,
                             text=True).stdout.strip()
     print(f"  where the time goes in-process: {phases}")
