@@ -153,7 +153,8 @@ def _window_row(model: dict[str, Any], e: dict[str, Any], src: str) -> list[str]
 
 
 def _title(model: dict[str, Any]) -> str:
-    return f"{model['id']} — {model['name']} ({model['provider']}, {model['currency']})"
+    mine = ", your price" if model["user_price"] else ""
+    return f"{model['id']} — {model['name']} ({model['provider']}, {model['currency']}{mine})"
 
 
 def bars(values: list[str], width: int = BAR_WIDTH, *, ascii_only: bool = False) -> list[str]:
@@ -217,6 +218,13 @@ def _history_table(report: dict[str, Any], color: bool, width: int) -> str:
         rows = [_model_row(e, sources.ref(e["source"])) for e in model["entries"]]
         table = rich_table(_title(model), MODEL_HEADERS, rows, MODEL_ALIGN)
         table.columns[-1].min_width = 24
+        # A note is free text (a long Chinese quote has no space to break at): it folds into the width
+        # the other columns leave, instead of making the console print the table wider than the terminal.
+        from rich.measure import Measurement
+
+        rest = rich_table(None, MODEL_HEADERS[:-1], [row[:-1] for row in rows], MODEL_ALIGN[:-1])
+        used = Measurement.get(out, out.options.update_width(10**6), rest).minimum
+        table.columns[-1].max_width = max(24, width - used - 3)
         out.print(table)
         for line in _chart(model, ascii_only=False):
             out.print(line, markup=False)
@@ -340,9 +348,10 @@ def _diff_rows(report: dict[str, Any]) -> list[list[str]]:
                 rows.append([m["id"], f"{e['effective']} {c['field']}", c["old"] or "—", c["new"] or "—"])
         n = m["newest"]
         if n["input_change"] is not None:
+            band = " (first tier band)" if n["old"]["tiers"] or n["new"]["tiers"] else ""
             rows.append([m["id"], "newest price, per 1M", _per_1m_text(n["old"]),
                          f"{_per_1m_text(n['new'])}: input {n['input_change']['label']}, "
-                         f"output {n['output_change']['label']}"])
+                         f"output {n['output_change']['label']}{band}"])
         elif n["old"]["currency"] != n["new"]["currency"]:
             rows.append([m["id"], "newest price, per 1M", _per_1m_text(n["old"]),
                          f"{_per_1m_text(n['new'])}: not compared (the currency changed)"])
