@@ -11,6 +11,7 @@ Everything here is usable without the CLI::
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -18,10 +19,11 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from . import prices
 from .calculator import Bill, CannotServe, Line, Skipped, price_line
-from .errors import InputError, LlmcostError, UsageError
-from .money import FxRate
+from .errors import InputError, LlmcostError, UnknownModelError, UsageError
+from .money import CONTEXT, FxRate
 from .prices import Model, PriceBook
-from .workload import Workload, check_ratio, check_tokens, monthly_requests
+from .workload import (MAX_DAYS, MAX_REQUESTS, Workload, check_number, check_ratio, check_tokens,
+                       monthly_requests)
 
 if TYPE_CHECKING:
     from .budget import Baseline, Limit, Verdict
@@ -43,9 +45,13 @@ class Pricing:
 
 
 def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]:
-    """``doubao=20%`` or ``qwen-long=0.15`` → {"doubao": Decimal("0.2"), ...}."""
+    """``doubao=20%`` or ``qwen-long=0.15`` → {"doubao": Decimal("0.2"), ...}.
+
+    NAME is a provider (its id or family name: doubao, 豆包) or a model (id or alias).
+    A model's own discount replaces its provider's; the two never stack (``Pricer.price``)."""
     out: dict[str, Decimal] = {}
     providers = {m.provider for m in book.models.values()}
+    families = {name.lower(): fam.provider for fam in book.families for name in fam.names}
     for item in items:
         key, sep, value = item.partition("=")
         key, value = key.strip(), value.strip()
@@ -57,7 +63,20 @@ def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]
             raise UsageError(f"--discount: {value!r} is not a percentage") from None
         if not share.is_finite() or not 0 <= share <= 1:
             raise UsageError(f"--discount: {value!r} must be between 0% and 100% (or 0 and 1)")
-        target = key.lower() if key.lower() in providers else book.resolve(key).id
+        if key.lower() in providers:
+            target = key.lower()
+        elif key.lower() in families:  # a family name (豆包, 通义千问) means its provider, not its flagship
+            target = families[key.lower()]
+        else:
+            try:
+                target = book.resolve(key).id
+            except UnknownModelError as exc:
+                close = difflib.get_close_matches(key.lower(), sorted(providers), n=1) or exc.suggestions
+                hint = f"did you mean {', '.join(close)}?" if close else f"providers: {', '.join(sorted(providers))}"
+                raise UsageError(f"--discount {item!r}: {key!r} is neither a provider nor a model in the price book",
+                                 hint=hint) from None
+        if target in out and out[target] != share:
+            raise UsageError(f"--discount: {target} is given two different discounts; give it once")
         out[target] = share
     return out
 
@@ -128,6 +147,20 @@ class EstimateRequest:
             raise UsageError("give --output-tokens (tokens per request) or --output-sample")
         if self.output_tokens is not None and self.output_sample is not None:
             raise UsageError("give --output-tokens or --output-sample, not both")
+        if (self.requests_per_day is None) == (self.requests_per_month is None):
+            both = self.requests_per_day is not None
+            raise UsageError("give --requests-per-day or --requests-per-month" + (", not both" if both else ""))
+        if self.days is not None and self.requests_per_day is None:
+            raise UsageError("--days only goes with --requests-per-day")
+        for value, flag in ((self.requests_per_day, "--requests-per-day"), (self.requests_per_month,
+                                                                            "--requests-per-month")):
+            if value is not None:
+                check_number(value, flag, maximum=MAX_REQUESTS)
+        if self.days is not None:
+            check_number(self.days, "--days", minimum=Decimal(1), maximum=Decimal(MAX_DAYS))
+        if self.requests_per_day is not None:
+            check_number(CONTEXT.multiply(self.requests_per_day, self.days or Decimal(30)),
+                         "--requests-per-day × --days", maximum=MAX_REQUESTS)
         return Workload(
             model=model,
             requests_per_month=monthly_requests(self.requests_per_day, self.requests_per_month, self.days),
@@ -146,11 +179,21 @@ def request_workload(request: EstimateRequest) -> Workload:
     return workload
 
 
-def count_text(model: Model, text: str) -> tuple[int, str]:
-    """Tokens of ``text`` with the model's own tokenizer, and how they were counted."""
+def counter_for(model: Model):  # type: ignore[no-untyped-def]
+    """The model's tokenizer; an unknown one is an error naming the model and its price file."""
+    from .errors import TokenizerError
     from .tokens import get_counter
 
-    counter = get_counter(model.tokenizer)
+    try:
+        return get_counter(model.tokenizer)
+    except TokenizerError as exc:
+        exc.message = f"{model.origin}: model {model.id}: {exc.message}" if model.origin else exc.message
+        raise
+
+
+def count_text(model: Model, text: str) -> tuple[int, str]:
+    """Tokens of ``text`` with the model's own tokenizer, and how they were counted."""
+    counter = counter_for(model)
     return counter.count(text), counter.method
 
 
@@ -229,6 +272,14 @@ class Comparison:
         return self.options[-1]
 
 
+def _exact_sum(amounts: Iterable[Decimal]) -> Decimal:
+    """Add amounts in the money context (the default context keeps only 28 digits)."""
+    total = Decimal(0)
+    for amount in amounts:
+        total = CONTEXT.add(total, amount)
+    return total
+
+
 def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], baseline_model: str | None = None) -> Comparison:
     """Price every workload on every model; a model that can't serve one of them is listed, not priced."""
     if not workloads:
@@ -248,7 +299,7 @@ def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], base
         except CannotServe as exc:
             cannot.append(Skipped(workload, model, str(exc)))
             continue
-        options.append(Option(model, tuple(lines), sum((line.total for line in lines), Decimal(0))))
+        options.append(Option(model, tuple(lines), _exact_sum(line.total for line in lines)))
     if not options:
         raise InputError("no model can serve this workload: " + "; ".join(s.reason for s in cannot[:3]))
     options.sort(key=lambda o: (o.total, o.model.provider, o.model.id))
@@ -278,11 +329,16 @@ def check(pricer: Pricer, workloads: Iterable[Workload], *, total_budget: Decima
     p = pricer.pricing
     comparison = None
     if baseline is not None:
-        from .render import fx_dict
+        from .render import fx_dict, line_dict
 
+        prices: dict[str, set[str]] = {}
+        for line in lines:
+            text = budget.price_text(line_dict(line))
+            if text is not None:
+                prices.setdefault(line.model.id, set()).add(text)
         comparison = budget.compare([(line.workload.name or line.model.id, line.total) for line in lines],
                                     Bill.of(p.currency, p.as_of, p.fx, lines).total, baseline,
                                     currency=p.currency, as_of=p.as_of.isoformat(), price_book=pricer.book.digest,
                                     fx=fx_dict(p.fx), max_increase=max_increase,
-                                    max_increase_per_workload=max_increase_per_workload)
+                                    max_increase_per_workload=max_increase_per_workload, prices=prices)
     return budget.evaluate(lines, currency=p.currency, fx=p.fx, total_budget=total_budget, comparison=comparison)

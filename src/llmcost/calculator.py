@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 
-from .money import CONTEXT, FxRate
+from .money import CONTEXT, FxRate, exact
 from .prices import Band, Model, NoPriceError, PriceEntry
 from .workload import Workload
 
@@ -170,7 +170,7 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
         off = ZERO
         if discount:
             off = -((subtotal + credit) * discount)
-            notes.append(f"your discount of {discount * 100:f}% applied")
+            notes.append(f"your discount of {exact(discount * 100)}% applied")
         if missing_cache:
             notes.append("no cache price published: cached share priced at the standard input rate")
         if missing_batch:
@@ -185,7 +185,9 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
             return fx.convert(amount, model.currency, currency)
 
         parts = [conv(x) for x in (input_cost, cached_cost, output_cost, credit, off)]
-        total = parts[0] + parts[2] + parts[3] + parts[4]
+        # The total converted once, from the exact total: a CNY→USD quotient per part would leave
+        # their rounding in the sum (a 100% discount came to -3.3E-68 instead of 0).
+        total = conv(input_cost + output_cost + credit + off)
     tier = None
     if entry.mode == "whole":
         tier = band_label(entry, index)

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from . import __version__
 from .calculator import Bill, Line, Skipped
-from .money import ROUNDING_RULE, FxRate, exact, fmt, percent, plain
+from .money import CONTEXT, ROUNDING_RULE, FxRate, exact, fmt, percent, plain
 from .prices import Model, PriceBook, PriceEntry
 
 SCHEMA_VERSION = 1
@@ -139,8 +139,10 @@ class Stream:
 class CsvStream(Stream):
     def _row(self, cells: list[str]) -> str:
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerow(cells)
-        return out.getvalue()
+        # Written with "\r\n" so that a field holding a bare "\r" is quoted too (with "\n" Python
+        # leaves it bare, and every CSV reader, llmcost's own included, splits the row there).
+        csv.writer(out, lineterminator="\r\n").writerow(cells)
+        return out.getvalue()[:-2] + "\n"
 
     def begin(self) -> str:
         return self._row(CSV_COLUMNS)
@@ -238,8 +240,12 @@ def _estimate_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]], 
     cur = report["currency"]
     named = any("name" in line for line in report["lines"])
     # With workload names the provider column gives way (providers get subtotal rows instead).
+    # A free-quota credit or a discount is its own column, shown only when some line has one.
+    credits = [(key, label) for key, label in (("free_quota", "Free quota"), ("discount", "Discount"))
+               if any(line[key] != "0.00" for line in report["lines"])]
     headers = (["Workload", "Model"] if named else ["Model", "Provider"]) + [
-        "Requests/mo", "In tok", "Out tok", "Input", "Output", "Total", "Price of"]
+        "Requests/mo", "In tok", "Out tok", "Input", "Output"] + [label for _, label in credits] + [
+        "Total", "Price of"]
     rows = []
     for line in report["lines"]:
         extra = []
@@ -247,15 +253,15 @@ def _estimate_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]], 
             extra.append(f"tier {line['tier']}")
         if line["user_price"]:
             extra.append("your price")
-        if line["discount"] != "0.00":
+        if line["discount"] != "0.00" or any(n.startswith("your discount") for n in line["notes"]):
             extra.append("discount")
         price_of = line["price_effective"] + (f" ({', '.join(extra)})" if extra else "")
         first = [line.get("name", ""), line["model"]] if named else [line["model"], line["provider"]]
         rows.append(first + [
             _tok(line["requests_per_month"]), _tok(line["input_tokens"]), _tok(line["output_tokens"]),
-            _amount(line["input_cost"], cur), _amount(line["output_cost"], cur),
-            _amount(line["total"], cur), price_of])
-    return headers, rows, "llrrrrrrl"
+            _amount(line["input_cost"], cur), _amount(line["output_cost"], cur)]
+            + [_amount(line[key], cur) for key, _ in credits] + [_amount(line["total"], cur), price_of])
+    return headers, rows, "llrrrrr" + "r" * len(credits) + "rl"
 
 
 def _tok(value: int | str) -> str:
@@ -401,10 +407,10 @@ class TableStream(Stream):
     def line(self, line: Line) -> str:
         self.count += 1
         provider = line.model.provider
-        self.subtotals[provider] = self.subtotals.get(provider, Decimal(0)) + line.total
+        self.subtotals[provider] = CONTEXT.add(self.subtotals.get(provider, Decimal(0)), line.total)
         entry = self.by_model.setdefault((provider, line.model.id), [0, Decimal(0)])
         entry[0] += 1
-        entry[1] += line.total
+        entry[1] = CONTEXT.add(entry[1], line.total)
         if self.count <= self.limit:
             self.rows.append(line_dict(line))
         return ""
@@ -551,8 +557,8 @@ def render_counts(report: dict[str, Any], fmt_name: str, *, color: bool = False,
 # -- compare ------------------------------------------------------------------------
 
 def _saving(amount: Decimal, reference: Decimal) -> tuple[str, str | None]:
-    saving = reference - amount
-    share = percent(saving / reference) if reference else None
+    saving = CONTEXT.subtract(reference, amount)
+    share = percent(CONTEXT.divide(saving, reference)) if reference else None
     return plain(saving), share
 
 
@@ -611,9 +617,13 @@ def render_compare(report: dict[str, Any], fmt_name: str, *, color: bool = False
                  f"{_amount(row['saving_vs_most_expensive'], cur)} ({row['saving_vs_most_expensive_percent'] or '-'})"]
         if base:
             cells.append(f"{_amount(row['saving_vs_baseline'], cur)} ({row['saving_vs_baseline_percent'] or '-'})")
-        cells += [_bar(Decimal(row["total"]), top), row["price_effective"] + (f" (tier {row['tier']})" if row["tier"] else "")]
+        extra = [f"tier {row['tier']}"] if row["tier"] else []
+        extra += ["your price"] if row["user_price"] else []
+        extra += ["discount"] if any(n.startswith("your discount") for n in row["notes"]) else []
+        cells += [_bar(Decimal(row["total"]), top), row["price_effective"] + (f" ({', '.join(extra)})" if extra else "")]
         table_rows.append(cells)
     notes = [f"Cannot serve: {c['model']}: {c['reason']}" for c in report["cannot_serve"]]
+    notes += [f"Note: {row['model']}: {note}" for row in rows for note in row["notes"]]
     fx = report["fx"]
     rate = f"1 USD = {fx['usd_cny']} CNY ({fx['date'] or 'given with --rate'})" if fx else "no USD/CNY rate needed"
     summary = (f"{report['workloads']} workload(s) priced on {len(rows)} model(s), cheapest first; "
@@ -729,8 +739,13 @@ def _failure_text(failure: Any, report: dict[str, Any]) -> str:  # budget.Failur
         allowed = "allowed per workload"
     if failure.kind == "over_budget":
         used = f" ({item['percent_used']}%)" if item["percent_used"] is not None else ""
-        return (f"{who} is over budget: {_amount(item['total'], cur)} of {_amount(item['budget'], cur)}{used}, "
+        text = (f"{who} is over budget: {_amount(item['total'], cur)} of {_amount(item['budget'], cur)}{used}, "
                 f"{_amount(str(-Decimal(item['headroom'])), cur)} over")
+        if failure.name is None:  # name where the money goes: the largest workloads, most first
+            largest = sorted(report["lines"], key=lambda line: -Decimal(line["total"]))[:3]
+            text += "; largest: " + ", ".join(
+                f"{line.get('name') or line['model']} {_amount(line['total'], cur)}" for line in largest)
+        return text
     return (f"{who} is up {_change_text(item['change'], cur)} since the baseline, more than the "
             f"{_limit_shown(limit, cur)} {allowed}")
 
@@ -812,7 +827,7 @@ def _baseline_lines(report: dict[str, Any]) -> list[str]:
             f"{_change_text(c, cur)}" for c in base["changed"]]
     if base["unchanged"]:
         out.append(f"Unchanged: {base['unchanged']} workload{'s' if base['unchanged'] != 1 else ''}")
-    out += [f"The baseline used a different {d['what']}: {d['baseline'] or 'none'} (this run: {d['current'] or 'none'})"
+    out += [f"Priced differently from the baseline: {d['what']} {d['baseline'] or 'none'} → {d['current'] or 'none'}"
             for d in base["differences"]]
     return out
 
