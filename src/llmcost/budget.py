@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 from .calculator import Line
 from .errors import InputError, UsageError
-from .money import CONTEXT, FxRate, round_money
+from .money import CONTEXT, FxRate, round_money, ungroup
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -61,17 +61,22 @@ class Limit:
 
 
 _LIMIT = re.compile(r"^\+?(\d+(\.\d*)?|\.\d+)$")
+MAX_LIMIT = Decimal(10) ** 15  # an increase limit, as an amount or a percentage
+MAX_BASELINE_AMOUNT = Decimal(10) ** 100  # far above any bill llmcost can write; keeps arithmetic finite
 
 
 def parse_limit(text: str, what: str) -> Limit:
     """``10%`` / ``12.5 %`` → relative; ``500`` / ``1,000`` → absolute.  Negative or not a number: UsageError."""
     raw = text.strip()
     relative = raw.endswith("%")
-    number = (raw[:-1] if relative else raw).strip().replace(",", "").replace("_", "")
+    number = ungroup(raw[:-1] if relative else raw) or ""  # None: commas that are not thousands separators
     if not _LIMIT.match(number):
         raise UsageError(f"{what}: {text!r} is not an allowed increase",
                          hint="use a percentage such as 10% or an amount such as 500")
-    return Limit(Decimal(number), relative, raw)
+    amount = Decimal(number)
+    if amount > MAX_LIMIT:
+        raise UsageError(f"{what}: {text!r} is too large (at most {MAX_LIMIT:,}{'%' if relative else ''})")
+    return Limit(amount, relative, raw)
 
 
 def budget_amount(amount: Decimal, currency: str | None, report_currency: str, fx: FxRate | None,
@@ -101,6 +106,17 @@ class Baseline:
     as_of: str | None = None
     price_book: str | None = None
     fx: dict[str, Any] | None = None
+    prices: dict[str, frozenset[str]] = field(default_factory=dict)  # model → price_text of its lines
+
+
+def price_text(line: dict[str, Any]) -> str | None:
+    """The price a report line was priced at, as one comparable string (None if the line has none):
+    '0.0003/0.0006 CNY per 1K tokens in/out (effective 2024-05-15)'."""
+    values = [line.get(k) for k in ("input_price", "output_price", "price_currency", "price_unit", "price_effective")]
+    if not all(isinstance(v, str) for v in values):
+        return None
+    given, made, currency, unit, effective = values
+    return f"{given}/{made} {currency} per {unit} tokens in/out (effective {effective})"
 
 
 def parse_baseline(text: str, source: str) -> Baseline:
@@ -119,14 +135,15 @@ def parse_baseline(text: str, source: str) -> Baseline:
     if not isinstance(data, dict):
         raise bad("the top level is not an object")
     if data.get("schema_version") != 1:
-        raise bad(f"schema_version is {data.get('schema_version')!r}, not 1")
+        raise bad(f"schema_version is {_shown(data.get('schema_version'))}, not 1")
     currency = data.get("currency")
     if currency not in ("CNY", "USD"):
-        raise bad(f"currency is {currency!r}, not CNY or USD")
+        raise bad(f"currency is {_shown(currency)}, not CNY or USD")
     lines = data.get("lines")
     if not isinstance(lines, list):
         raise bad("no 'lines' list")
     totals: dict[str, Decimal] = {}
+    prices: dict[str, set[str]] = {}
     for i, line in enumerate(lines):
         if not isinstance(line, dict) or not isinstance(line.get("name"), str):
             raise bad(f"lines[{i}] has no workload 'name' (was it made with --workloads?)")
@@ -134,9 +151,13 @@ def parse_baseline(text: str, source: str) -> Baseline:
         if name in totals:
             raise bad(f"workload {name!r} appears twice")
         totals[name] = _amount(line.get("total"), f"lines[{i}].total", bad)
+        text = price_text(line)
+        if text is not None and isinstance(line.get("model"), str):
+            prices.setdefault(line["model"], set()).add(text)
     fx = data.get("fx")
     return Baseline(source=source, currency=currency, total=_amount(data.get("total"), "total", bad),
                     lines=totals, as_of=_str_or_none(data.get("as_of")),
+                    prices={model: frozenset(texts) for model, texts in prices.items()},
                     price_book=_str_or_none(data.get("price_book")), fx=fx if isinstance(fx, dict) else None)
 
 
@@ -146,9 +167,14 @@ def _amount(value: Any, what: str, bad: Any) -> Decimal:
             amount = Decimal(value.strip())
         except InvalidOperation:
             amount = None
-        if amount is not None and amount.is_finite():
+        if amount is not None and amount.is_finite() and abs(amount) <= MAX_BASELINE_AMOUNT:
             return amount
-    raise bad(f"{what} is {value!r}, not an amount such as \"12.34\"")
+    raise bad(f"{what} is {_shown(value)}, not an amount such as \"12.34\"")
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as the user wrote it: 2 and 1.5 for numbers (read as Decimal), 'text' for strings."""
+    return str(value) if isinstance(value, Decimal) else repr(value)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -255,8 +281,12 @@ def _change(name: str, before: Decimal | None, after: Decimal | None, limit: Lim
 
 def compare(lines: Iterable[tuple[str, Decimal]], total: Decimal, baseline: Baseline, *, currency: str,
             as_of: str, price_book: str, fx: dict[str, Any] | None, max_increase: Limit | None = None,
-            max_increase_per_workload: Limit | None = None) -> Comparison:
-    """This run's (name, exact total) pairs against a baseline, at the baseline's precision."""
+            max_increase_per_workload: Limit | None = None,
+            prices: dict[str, Iterable[str]] | None = None) -> Comparison:
+    """This run's (name, exact total) pairs against a baseline, at the baseline's precision.
+
+    ``prices`` (model → the ``price_text`` of this run's lines on it): a model priced in both
+    runs at a different price is reported in ``differences`` as ``price of MODEL``."""
     if baseline.currency != currency:
         raise UsageError(f"--baseline {baseline.source} is in {baseline.currency} but this check is in {currency}",
                          hint=f"run the check with --currency {baseline.currency}")
@@ -281,6 +311,10 @@ def compare(lines: Iterable[tuple[str, Decimal]], total: Decimal, baseline: Base
                                ("USD/CNY rate", _fx_text(baseline.fx), _fx_text(fx))):
         if theirs != ours:
             differences.append((what, theirs, ours))
+    for model, texts in sorted((prices or {}).items()):
+        theirs_set, ours_set = baseline.prices.get(model), frozenset(texts)
+        if theirs_set is not None and ours_set and theirs_set != ours_set:
+            differences.append((f"price of {model}", "; ".join(sorted(theirs_set)), "; ".join(sorted(ours_set))))
     return Comparison(baseline, _change("total", baseline.total, round_money(total), max_increase), tuple(added),
                       tuple(removed), tuple(changed), tuple(unchanged), max_increase, max_increase_per_workload,
                       tuple(differences))
