@@ -55,6 +55,13 @@ class LlmcostGroup(TyperGroup):
                   "set LLMCOST_DEBUG=1 for details)", EXIT_INPUT)
         sys.exit(rv if isinstance(rv, int) else 0)
 
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        # Catch a closed pipe here, inside click's main, which would otherwise turn it into exit 1.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+
 
 def _fail(message: str, code: int) -> None:
     try:
@@ -166,6 +173,15 @@ def _width() -> int:
     return shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
 
 
+def _stdin():  # type: ignore[no-untyped-def]
+    """Standard input as bytes, or None when it is closed (``llmcost ... <&-``)."""
+    return sys.stdin.buffer if sys.stdin is not None else None
+
+
+#: The largest prompt or output sample (--prompt-file, --output-sample) read, in bytes.
+MAX_TEXT_BYTES = 10 * 1024 * 1024
+
+
 def _emit(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -221,12 +237,17 @@ def _read_text_arg(value: str | None, what: str, encoding: str, *, path_only: bo
     if value is None:
         return None
     if value == "-":
-        data = sys.stdin.buffer.read(10 * 1024 * 1024 + 1)
+        stdin = _stdin()
+        if stdin is None:
+            raise UsageError(f"{what}: no standard input to read (it is closed)")
+        data = stdin.read(MAX_TEXT_BYTES + 1)
         if not data:
             raise UsageError(f"{what}: standard input is empty")
+        if len(data) > MAX_TEXT_BYTES:
+            raise UsageError(f"{what}: standard input is larger than the {MAX_TEXT_BYTES // (1024 * 1024)} MiB limit")
         return decode(data, "<stdin>", encoding)
     if path_only or Path(value).is_file():
-        return read_text(Path(value), encoding=encoding, limit=10 * 1024 * 1024)
+        return read_text(Path(value), encoding=encoding, limit=MAX_TEXT_BYTES)
     return value
 
 
@@ -303,10 +324,10 @@ def estimate(
 def _price_workload_file(pricer, path: str, fmt: str, input_format: str | None, encoding: str) -> None:  # type: ignore[no-untyped-def]
     """Read, price and write one workload at a time (see render.Stream)."""
     from . import api, workload_files
-    from .money import plain
+    from .money import CONTEXT, plain
     from .render import report_head, stream_for
 
-    workloads = workload_files.read(path, stdin=sys.stdin.buffer, input_format=input_format, encoding=encoding,
+    workloads = workload_files.read(path, stdin=_stdin(), input_format=input_format, encoding=encoding,
                                     count_prompt=api.prompt_counter(pricer.book))
     p = pricer.pricing
     head = report_head(p.currency, p.as_of, p.fx, pricer.book)
@@ -315,7 +336,7 @@ def _price_workload_file(pricer, path: str, fmt: str, input_format: str | None, 
     out.write(stream.begin())
     total = Decimal(0)
     for line in pricer.lines(workloads):
-        total += line.total
+        total = CONTEXT.add(total, line.total)  # exact: the default context keeps only 28 digits
         out.write(stream.line(line))
     out.write(stream.end([], plain(total)))
     out.close()
@@ -392,16 +413,18 @@ def check(
 
     from . import api, budget as budgets, workload_files
     from .render import check_report, render_check, report_head
+    from .workload import MAX_BUDGET, check_number
     from .yamlsafe import read_text
 
     fmt = _format(fmt, ("table", "json", "markdown"))
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
     limit, per_workload = (None if text is None else budgets.parse_limit(text, what) for text, what in (
         (max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload")))
-    total_budget = None if budget is None else parse_decimal(budget, "--budget")
+    total_budget = None if budget is None else check_number(parse_decimal(budget, "--budget"), "--budget",
+                                                            maximum=MAX_BUDGET)
     base = None if baseline is None else budgets.parse_baseline(read_text(Path(baseline), limit=64 * 1024 * 1024),
                                                                 baseline)
-    rows = workload_files.read(workloads, stdin=sys.stdin.buffer, input_format=input_format, encoding=encoding,
+    rows = workload_files.read(workloads, stdin=_stdin(), input_format=input_format, encoding=encoding,
                                count_prompt=api.prompt_counter(pricer.book))
     verdict = api.check(pricer, rows, total_budget=total_budget, baseline=base, max_increase=limit,
                         max_increase_per_workload=per_workload)
@@ -483,7 +506,7 @@ def compare(
                                input_tokens=input_tokens, output_tokens=output_tokens, days=days,
                                cached_ratio=cached_ratio, batch_ratio=batch_ratio, prompt=prompt,
                                prompt_file=prompt_file, output_sample=output_sample)
-        items = list(workload_files.read(workloads, stdin=sys.stdin.buffer, input_format=input_format,
+        items = list(workload_files.read(workloads, stdin=_stdin(), input_format=input_format,
                                          encoding=encoding, count_prompt=api.prompt_counter(pricer.book)))
     else:
         request = _request([], False, [], requests_per_day, requests_per_month, input_tokens, output_tokens,
@@ -539,9 +562,13 @@ def count(
         raise UsageError("give text, files, folders or - (stdin) to count")
     texts = [arg for arg in inputs if arg != "-" and not counting.looks_like_path(arg)]
     paths = [arg for arg in inputs if arg == "-" or counting.looks_like_path(arg)]
+    if "-" in paths and _stdin() is None:
+        raise UsageError("-: no standard input to read (it is closed)")
+    for m in chosen:
+        api.counter_for(m)  # an unknown tokenizer names the model and its price file
     with _progress() as progress:
         results = list(counting.count_inputs(paths, [m.tokenizer for m in chosen], texts=texts,
-                                             encoding=encoding, progress=progress, stdin=sys.stdin.buffer))
+                                             encoding=encoding, progress=progress, stdin=_stdin()))
     _emit(render_counts(count_report(results, chosen), fmt, color=_color(), width=_width()))
 
 

@@ -178,6 +178,8 @@ def _count_file(path, counters, encoding, progress, done, total, stdin, chunk_ch
         raise InputError(f"cannot open: {exc.strerror}", source=path) from exc
     try:
         first = stream.read(BLOCK_BYTES)
+        if is_stdin and not first:  # nothing piped in: a mistake, not "0 tokens"
+            raise InputError("standard input is empty", source=path, hint="pipe text in, or give files")
         if b"\0" in first[:SNIFF_BYTES] and not _wide_encoding(encoding):
             yield Skipped(path, "binary file (NUL byte in the first 8 KiB)")
             if progress:

@@ -222,13 +222,17 @@ def _schema_check(data: Any, schema_name: str, source: str, locator: Locator) ->
     try:
         _compiled(schema_name)(data)
     except fastjsonschema.JsonSchemaValueException as exc:
-        path = [p for p in (exc.path or [])[1:]]
+        # fastjsonschema gives list indexes as strings ("0"); as ints they find the YAML line.
+        path = [int(p) if isinstance(p, str) and p.isdigit() else p for p in (exc.path or [])[1:]]
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "top level"
         message = exc.message.split(" must ", 1)
         problem = "must " + message[1] if len(message) == 2 else exc.message
         hint = None
         if exc.rule == "oneOf":
             problem = "give either input and output prices, or tiers, not both"
+        elif exc.rule == "required" and isinstance(exc.value, dict):
+            missing = [k for k in exc.rule_definition if k not in exc.value]
+            problem = "missing required field" + ("s " if len(missing) > 1 else " ") + ", ".join(map(repr, missing))
         elif exc.rule == "additionalProperties":
             problem = f"unknown field ({problem})"
         elif exc.rule == "pattern" and isinstance(exc.value, str) and path and path[-1] in (
@@ -431,7 +435,14 @@ def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
     if user_path is None:
         user_path = os.environ.get("LLMCOST_PRICES") or None
     if user_path is not None:
-        layers.append(_parse_paths(_files(Path(user_path)), user=True))
+        files = _files(Path(user_path))
+        for path in files:
+            if path.name == "tokenizers.yaml":  # not merged: refused, never silently ignored
+                from .tokens import known_tokenizers
+
+                raise PriceBookError(f"{path}: a tokenizers.yaml in --prices is not read; your models must name a "
+                                     f"shipped tokenizer: {', '.join(known_tokenizers())}")
+        layers.append(_parse_paths(files, user=True))
     return build(layers)
 
 
@@ -442,8 +453,15 @@ def load_only(path: str | os.PathLike[str]) -> PriceBook:
 
 def validate(path: str | os.PathLike[str]) -> list[str]:
     """Check a file or folder; returns the files checked. Raises on the first problem."""
+    from .tokens import known_tokenizers
+
     parsed = _parse_paths(_files(Path(path)), user=True)
-    build([parsed])
+    book = build([parsed])
+    known = known_tokenizers()
+    for model in book.models.values():
+        if model.tokenizer not in known:
+            raise PriceBookError(f"model {model.id}: unknown tokenizer {model.tokenizer!r}", source=model.origin,
+                                 column="field tokenizer", hint=f"known: {', '.join(known)}")
     return [str(p) for p in parsed.paths]
 
 

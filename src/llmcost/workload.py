@@ -2,7 +2,7 @@
 ``workload_files.py``.
 
 Limits (documented in the README): at most 10^12 requests a month, 10^9 tokens
-per request, 1..366 days; ratios between 0 and 1.  Larger numbers are refused
+per request, 1..366 days, budgets up to 10^15; ratios between 0 and 1.  Larger numbers are refused
 with a clear error instead of producing a nonsense bill.
 """
 
@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import UsageError
+from .money import CONTEXT
 
 MAX_REQUESTS = Decimal(10) ** 12
 MAX_TOKENS = Decimal(10) ** 9
 MAX_DAYS = 366
+MAX_BUDGET = Decimal(10) ** 15  # a monthly budget, in CNY or USD
 ZERO = Decimal(0)
 
 
@@ -68,7 +70,7 @@ def monthly_requests(per_day: Decimal | None, per_month: Decimal | None, days: D
     days = Decimal(30) if days is None else check_number(days, "days", minimum=Decimal(1),
                                                           maximum=Decimal(MAX_DAYS), error=error)
     check_number(per_day, "requests per day", maximum=MAX_REQUESTS, error=error)
-    total = per_day * days
+    total = CONTEXT.multiply(per_day, days)  # exact: the default context keeps only 28 digits
     return check_number(total, "requests per month", maximum=MAX_REQUESTS, error=error)
 
 
