@@ -20,6 +20,10 @@ from .errors import UsageError
 #: places) times monthly token volumes (up to 10^18) are exact.
 CONTEXT = Context(prec=60, Emax=999, Emin=-999)
 
+#: CNY→USD divides with 12 guard digits beyond CONTEXT, so that converting the quotient
+#: back (a product rounded to CONTEXT's 60 digits) gives the original amount exactly.
+QUOTIENT_CONTEXT = Context(prec=CONTEXT.prec + 12, Emax=CONTEXT.Emax, Emin=CONTEXT.Emin)
+
 CENT = Decimal("0.01")
 ROUNDING = "ROUND_HALF_UP"
 ROUNDING_RULE = "amounts are exact until rendered, then rounded to 0.01 (half up)"
@@ -38,9 +42,26 @@ def parse_currency(text: str) -> str:
     return code
 
 
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
+GROUPING_HINT = "commas only separate thousands, as in 1,000,000; the decimal mark is '.'"
+
+
+def ungroup(text: str) -> str | None:
+    """'1,000,000.5' → '1000000.5', '1_000' → '1000'; None if the commas are not thousands
+    separators ('1,5' is not fifteen, and not one and a half either: it is refused)."""
+    cleaned = text.strip().replace("_", "")
+    if "," in cleaned:
+        if not _GROUPED.fullmatch(cleaned):
+            return None
+        cleaned = cleaned.replace(",", "")
+    return cleaned
+
+
 def parse_decimal(text: str, what: str) -> Decimal:
     """A user's number as Decimal: no NaN, no Infinity, no floats in between."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
+    cleaned = ungroup(text)
+    if cleaned is None:
+        raise UsageError(f"{what}: {text!r} is not a number", hint=GROUPING_HINT)
     if not _DECIMAL_TEXT.match(cleaned):
         raise UsageError(f"{what}: {text!r} is not a number")
     try:
@@ -96,14 +117,15 @@ class FxRate:
     source: str
 
     def convert(self, amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
-        """Convert exactly where possible; CNY→USD divides at 60 significant digits."""
+        """USD→CNY multiplies (exact within 60 digits); CNY→USD divides with 12 guard digits,
+        so CNY→USD→CNY returns any amount of up to 60 significant digits exactly."""
         if from_currency == to_currency:
             return amount
         with localcontext(CONTEXT):
             if from_currency == "USD" and to_currency == "CNY":
                 return amount * self.usd_cny
             if from_currency == "CNY" and to_currency == "USD":
-                return amount / self.usd_cny
+                return QUOTIENT_CONTEXT.divide(amount, self.usd_cny)
         raise UsageError(f"cannot convert {from_currency} to {to_currency}")
 
     def describe(self) -> str:
