@@ -17,6 +17,7 @@ schema error can say where it is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -65,6 +66,25 @@ def _strict_compose_node(self: _Loader, parent, index):  # type: ignore[no-untyp
 
 
 _Loader.compose_node = _strict_compose_node  # type: ignore[method-assign]
+
+MAX_INT_DIGITS = 100
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    """Integers in plain decimal digits only: YAML 1.1 reads ``0700`` as octal 448, ``0x10`` as 16
+    and ``1:30`` as 90; here ``0700`` is 700 and the other forms are refused, never misread."""
+    text = str(loader.construct_scalar(node))
+    digits = text.replace("_", "")
+    if not re.fullmatch(r"[-+]?[0-9]+", digits):
+        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a plain decimal number",
+                                                node.start_mark)
+    if len(digits) > MAX_INT_DIGITS:
+        raise yaml.constructor.ConstructorError(None, None, f"a number of {len(digits):,} digits is too long",
+                                                node.start_mark)
+    return int(digits, 10)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 class _DecimalLoader(_Loader):
@@ -117,6 +137,12 @@ def _construct(loader: _Loader, node: yaml.Node, source: str) -> Any:
         if isinstance(current, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key_node, value_node in current.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise InputError("a key must be a plain name, not a list or mapping", source=source,
+                                     line=key_node.start_mark.line + 1)
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise InputError("YAML merge keys (<<) are not allowed", source=source,
+                                     line=key_node.start_mark.line + 1)
                 key = key_node.value
                 if key in seen:
                     raise InputError(f"duplicate key {key!r} (first on line {seen[key]})",
@@ -137,7 +163,12 @@ def loads(text: str, source: str, *, numbers_as_decimal: bool = False) -> tuple[
     if len(text) > MAX_YAML_BYTES:
         raise InputError(f"file is larger than the {MAX_YAML_BYTES // (1024 * 1024)} MiB limit for YAML",
                          source=source)
-    loader = (_DecimalLoader if numbers_as_decimal else _Loader)(text)
+    try:
+        loader = (_DecimalLoader if numbers_as_decimal else _Loader)(text)
+    except yaml.reader.ReaderError as exc:  # a control character: checked before any parsing
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise InputError(f"invalid YAML: the control character U+{exc.character:04X} is not allowed",
+                         source=source, line=line) from None
     try:
         node = loader.get_single_node()
         data = _construct(loader, node, source) if node is not None else None
@@ -151,6 +182,9 @@ def loads(text: str, source: str, *, numbers_as_decimal: bool = False) -> tuple[
                          line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", source=source) from None
+    except ValueError as exc:  # PyYAML's scanner: an escape such as "\U10010000" is past U+10FFFF
+        raise InputError(f"invalid YAML: an escape that is not a character ({exc})", source=source,
+                         line=loader.line + 1) from None
     except RecursionError:
         raise InputError("invalid YAML: nested too deeply", source=source) from None
     finally:
