@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 from .errors import InputError, UsageError
-from .money import parse_currency
-from .workload import (MAX_DAYS, MAX_REQUESTS, MAX_TOKENS, Workload, check_number, check_ratio,
+from .money import GROUPING_HINT, parse_currency, ungroup
+from .workload import (MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS, Workload, check_number, check_ratio,
                        check_tokens, monthly_requests)
 from .yamlsafe import decode, loads
 
@@ -107,7 +107,9 @@ def _number(text: Any, err: Callable[[str], InputError]) -> Decimal:
     if isinstance(text, (int, Decimal)):
         value = Decimal(text)
     else:
-        cleaned = str(text).strip().replace(",", "").replace("_", "")
+        cleaned = ungroup(str(text))
+        if cleaned is None:
+            raise err(f"{str(text)!r} is not a number ({GROUPING_HINT})")
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
@@ -171,13 +173,13 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
         input_tokens = Decimal(tokens)
     else:
         input_tokens = checked("input_tokens", check_tokens)  # type: ignore[assignment]
-    budget = checked("budget", lambda v, k, error: check_number(v, k, maximum=Decimal(10) ** 15, error=error))
+    budget = checked("budget", lambda v, k, error: check_number(v, k, maximum=MAX_BUDGET, error=error))
     currency = None
     if _present(values.get("currency")):
         try:
             currency = parse_currency(str(values["currency"]))
         except UsageError as exc:
-            raise error(exc.message, "currency") from None
+            raise error(str(exc), "currency") from None  # with its hint: which currencies
     name = values.get("name")
     name = str(name).strip() if _present(name) else default_name
     return Workload(
@@ -195,6 +197,57 @@ def _present(value: Any) -> bool:
 
 # -- CSV -----------------------------------------------------------------------------
 
+class _NewlineCounter:
+    """The byte stream under the CSV reader's decoder, counting the newlines it hands over,
+    so that a decoding error (found a block ahead of the rows) can name its line."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.before = 0  # newlines in the blocks before the last one read
+        self.total = 0
+
+    def read1(self, size: int = -1) -> bytes:
+        read = getattr(self.stream, "read1", self.stream.read)
+        data = read(size if size is not None and size >= 0 else 65536)
+        self.before, self.total = self.total, self.total + data.count(b"\n")
+        return data
+
+    read = read1
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return self.stream.closed
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def flush(self) -> None:
+        pass
+
+
+def _decode_hint(data: bytes, encoding: str) -> str:
+    """What to tell a user whose bytes are not ``encoding``: GBK, or binary data."""
+    if b"\0" in data:
+        return "it looks like binary data, not a CSV text file"
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        try:
+            data.decode("gbk")
+            return "it looks like GBK; pass --encoding gbk"
+        except UnicodeDecodeError as exc:
+            if exc.start > 0 and exc.start >= len(data) - 1:  # only a character cut at the end
+                return "it looks like GBK; pass --encoding gbk"
+    return "pass the file's real --encoding, e.g. gbk or utf-16"
+
+
 def read_csv(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
              count_prompt: PromptCounter | None = None) -> Iterator[Workload]:
     """Yield workloads one row at a time (memory does not grow with the file)."""
@@ -203,25 +256,34 @@ def read_csv(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
         codecs.lookup(enc)
     except LookupError:
         raise UsageError(f"unknown text encoding {encoding!r}") from None
-    text = io.TextIOWrapper(stream, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
+    counted = _NewlineCounter(stream)
+    text = io.TextIOWrapper(counted, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
     reader = csv.reader(text, strict=True)
     name = source.name
-    line_no = 0
+    line_no = 0  # the first line of the last record read (a quoted field may span lines)
 
     def rows() -> Iterator[list[str]]:
         nonlocal line_no
         while True:
+            start = reader.line_num + 1
             try:
                 row = next(reader)
             except StopIteration:
                 return
-            except UnicodeDecodeError:
-                raise InputError(f"not valid {encoding} text", source=name, line=reader.line_num + 1,
-                                 hint="it looks like GBK; pass --encoding gbk" if encoding.lower().startswith(
-                                     "utf") else "check --encoding") from None
+            except UnicodeDecodeError as exc:
+                # The decoder works a block ahead of the rows: find the line from the bytes.
+                line = counted.before + exc.object[:exc.start].count(b"\n") + 1
+                raise InputError(f"not valid {encoding} text", source=name, line=line,
+                                 hint=_decode_hint(exc.object[exc.start:exc.start + 256], encoding)) from None
             except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    raise InputError("malformed CSV: a quote opened in this row is never closed", source=name,
+                                     line=start) from None
+                if "field larger than field limit" in str(exc):
+                    raise InputError(f"a field is longer than the {MAX_FIELD_CHARS:,}-character limit",
+                                     source=name, line=start) from None
                 raise InputError(f"malformed CSV: {exc}", source=name, line=reader.line_num) from None
-            line_no = reader.line_num
+            line_no = start
             yield row
 
     csv.field_size_limit(MAX_FIELD_CHARS)
@@ -296,7 +358,7 @@ def read_yaml(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
     if unknown:
         key = sorted(map(str, unknown))[0]
         raise InputError(f"unknown key {key!r}", source=name, line=locator.line([key]))
-    if data.get("version") != 1:
+    if data.get("version") != 1 or isinstance(data.get("version"), bool):  # `true` == 1 in Python
         raise InputError("version must be 1", source=name, line=locator.line(["version"]))
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
