@@ -155,7 +155,8 @@ class CsvStream(Stream):
 
 
 def _indent(text: str, prefix: str) -> str:
-    return "\n".join(prefix + row for row in text.splitlines())
+    # split("\n"), not splitlines(): that also splits at U+2028, U+0085 … inside JSON strings.
+    return "\n".join(prefix + row for row in text.split("\n"))
 
 
 class JsonStream(Stream):
