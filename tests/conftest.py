@@ -15,10 +15,16 @@ DATA = Path(__file__).parent / "data"
 BOOK = DATA / "book"
 
 
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("llmcost-cache")
+
+
 @pytest.fixture(autouse=True)
-def _test_book(monkeypatch):
+def _test_book(monkeypatch, _cache_dir):
     monkeypatch.setenv("LLMCOST_BOOK", str(BOOK))
-    for name in ("LLMCOST_PRICES", "NO_COLOR", "LLMCOST_DEBUG"):
+    monkeypatch.setenv("LLMCOST_CACHE_DIR", str(_cache_dir))  # the parsed-book cache, never ~/.cache
+    for name in ("LLMCOST_PRICES", "NO_COLOR", "LLMCOST_DEBUG", "LLMCOST_NO_CACHE"):
         monkeypatch.delenv(name, raising=False)
 
 

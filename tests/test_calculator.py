@@ -118,3 +118,38 @@ def test_bill_total_is_exact_sum(book):
     lines = [line(book, w("alpha-lite", 60000, 1500, 400), as_of="2024-06-01"),
              line(book, w("alpha-pro", 60000, 1500, 400, cached_ratio=D("0.5")))]
     assert Bill.of("CNY", date(2025, 6, 1), RATE, lines).total == D("132.6")
+
+
+def test_parsed_book_cache_is_keyed_by_content(tmp_path, monkeypatch):
+    """The base book is parsed once and cached; a changed file is parsed again, never served stale."""
+    import shutil
+
+    from conftest import BOOK
+    from llmcost import prices
+
+    book = tmp_path / "book"
+    shutil.copytree(BOOK, book)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LLMCOST_CACHE_DIR", str(cache))
+    monkeypatch.setenv("LLMCOST_BOOK", str(book))
+    prices._base.cache_clear()
+    first = prices.load()
+    [pickled] = cache.glob("book-*.pickle")
+    prices._base.cache_clear()
+    assert prices.load().models["alpha-lite"] == first.models["alpha-lite"]  # served from the pickle
+    text = (book / "alpha.yaml").read_text(encoding="utf-8").replace('input: "0.0003"', 'input: "0.0004"')
+    (book / "alpha.yaml").write_text(text, encoding="utf-8")
+    prices._base.cache_clear()
+    changed = prices.load()
+    assert changed.models["alpha-lite"].prices[-1].bands[0].input == D("0.0004")
+    assert len(list(cache.glob("book-*.pickle"))) == 2
+    pickled.write_bytes(b"not a pickle")  # a damaged cache file is parsed again, not an error
+    (book / "alpha.yaml").write_text(text.replace('"0.0004"', '"0.0003"'), encoding="utf-8")
+    prices._base.cache_clear()
+    assert prices.load().models["alpha-lite"] == first.models["alpha-lite"]
+    monkeypatch.setenv("LLMCOST_NO_CACHE", "1")
+    prices._base.cache_clear()
+    shutil.rmtree(cache)
+    prices.load()
+    assert not cache.exists()
+    prices._base.cache_clear()
