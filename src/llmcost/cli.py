@@ -438,7 +438,7 @@ def check(
 
 @app.command()
 def history(
-    model: Annotated[Optional[list[str]], typer.Argument(metavar="MODEL",
+    model: Annotated[Optional[list[str]], typer.Argument(metavar="MODEL...",
         help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False)] = None,
     provider: Providers = None,
     all_models: AllModels = False,
@@ -542,7 +542,7 @@ def init(
 
 @app.command()
 def count(
-    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="INPUT",
+    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="INPUT...",
         help="Text, files, folders (recursive), globs, or - for stdin.", show_default=False)] = None,
     model: Models = None,
     all_models: AllModels = False,
