@@ -576,7 +576,7 @@ class _progress:
     """A rich progress bar on stderr, only when stderr is a terminal; else nothing."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
-        if not sys.stderr.isatty() or "NO_COLOR" in os.environ and os.environ.get("TERM") == "dumb":
+        if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":  # NO_COLOR: a bar, uncoloured
             self.bar = None
             return None
         from rich.console import Console
