@@ -161,3 +161,14 @@ def test_narrow_terminal_never_cuts_an_amount():
             total = f"¥{Decimal(line['total']):,.2f}"
             assert total in wide and total in narrow, (width, total)
         assert f"¥{Decimal(report['total']):,.2f}" in narrow
+
+
+def test_subtotal_labels_never_wrap_under_short_workload_names(cli, tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("name,model,requests_per_month,input_tokens,output_tokens\n"
+                    "a,alpha-lite,1000,100,10\nb,beta-4o,1000,100,10\n", encoding="utf-8")
+    r = cli("estimate", "--workloads", str(path), "--as-of", "2024-06-01")
+    assert r.code == 0
+    lines = [line.strip() for line in r.out.splitlines()]
+    assert any(line.startswith("Subtotal alpha ") for line in lines)
+    assert any(line.startswith("Subtotal beta ") for line in lines)

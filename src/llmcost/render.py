@@ -329,7 +329,9 @@ def console(color: bool, width: int):  # type: ignore[no-untyped-def]
 
 
 def rich_table(title: str | None, headers: list[str], rows: list[list[str]], align: str,
-               footer_row: list[str] | None = None):  # type: ignore[no-untyped-def]
+               footer_row: list[str] | None = None,
+               subtotals: list[list[str]] | None = None):  # type: ignore[no-untyped-def]
+    """A rich table; ``subtotals`` are bold rows in a section of their own, before the footer."""
     from rich import box
     from rich.table import Table
 
@@ -344,12 +346,17 @@ def rich_table(title: str | None, headers: list[str], rows: list[list[str]], ali
                          min_width=10 if header in ("Price of", "Effective", "Workload") else None)
     for row in rows:
         table.add_row(*row)
+    if subtotals:
+        table.add_section()
+        for row in subtotals:
+            table.add_row(*row, style="bold")
     # Amounts, counts and model names are never cut short: their columns are at least as wide as their
     # widest cell; free text folds; a table still too wide is printed wider than the terminal (console()).
     from rich.cells import cell_len
 
     for i, column in enumerate(table.columns):
-        cells = [headers[i]] + [str(r[i]) for r in [*rows, *([footer_row] if footer_row else [])] if i < len(r)]
+        cells = [headers[i]] + [str(r[i]) for r in [*rows, *(subtotals or []), *([footer_row] if footer_row else [])]
+                                if i < len(r)]
         widest = max(cell_len(c) for c in cells)
         if column.no_wrap:
             column.min_width = max(widest, column.min_width or 0)
@@ -369,13 +376,7 @@ def to_table(report: dict[str, Any], *, color: bool = False, width: int = 120, t
     cur = report["currency"]
     footer = ["Total"] + [""] * (len(headers) - 3) + [_amount(report["total"], cur), ""]
     out = console(color, width)
-    table = rich_table(title, headers, rows, align, footer)
-    subtotals = _subtotal_rows(report, headers)
-    if subtotals:
-        table.add_section()
-        for row in subtotals:
-            table.add_row(*row, style="bold")
-    out.print(table)
+    out.print(rich_table(title, headers, rows, align, footer, _subtotal_rows(report, headers)))
     if report.get("summary_note"):
         out.print(report["summary_note"], style="yellow")
     for line in _footer(report):
