@@ -21,7 +21,7 @@ from . import prices
 from .calculator import Bill, CannotServe, Line, Skipped, price_line
 from .errors import InputError, LlmcostError, UnknownModelError, UsageError
 from .money import CONTEXT, FxRate
-from .prices import Model, PriceBook
+from .prices import Model, NoPriceError, PriceBook, PriceEntry
 from .workload import (MAX_DAYS, MAX_REQUESTS, Workload, check_number, check_ratio, check_tokens,
                        monthly_requests)
 
@@ -84,23 +84,46 @@ def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]
 class Pricer:
     """Prices workloads against one book with one set of options."""
 
+    #: At most this many model names and models are remembered (a file of a million rows names a few dozen).
+    CACHE_SIZE = 4096
+
     def __init__(self, book: PriceBook, pricing: Pricing):
         self.book, self.pricing = book, pricing
+        # Looked up once, not per row: a model name → its Model; a Model (by identity, kept alive
+        # here) → its price entry on the as-of date and its discount.  Only successes are kept.
+        self._models: dict[str, Model] = {}
+        self._plans: dict[int, tuple[Model, Pricing, PriceEntry, Decimal | None]] = {}
 
     def model(self, workload: Workload) -> Model:
+        model = self._models.get(workload.model)
+        if model is not None:
+            return model
         try:
-            return self.book.resolve(workload.model)
+            model = self.book.resolve(workload.model)
         except LlmcostError as exc:
             if workload.origin:
                 exc.message = f"{workload.origin}: {exc.message}"
             raise
+        if len(self._models) >= self.CACHE_SIZE:
+            self._models.clear()
+        self._models[workload.model] = model
+        return model
 
     def price(self, workload: Workload, model: Model) -> Line:
         """Raises ``CannotServe`` when the model can't price the workload."""
         p = self.pricing
-        discount = p.discounts.get(model.id, p.discounts.get(model.provider))
+        plan = self._plans.get(id(model))
+        if plan is None or plan[0] is not model or plan[1] is not p:
+            try:
+                entry = model.price_at(p.as_of)
+            except NoPriceError as exc:
+                raise CannotServe(exc.message) from None
+            if len(self._plans) >= self.CACHE_SIZE:
+                self._plans.clear()
+            discount = p.discounts.get(model.id, p.discounts.get(model.provider))
+            plan = self._plans[id(model)] = (model, p, entry, discount)
         return price_line(workload, model, as_of=p.as_of, currency=p.currency, fx=p.fx,
-                          discount=discount, free_quota=p.free_quota)
+                          discount=plan[3], free_quota=p.free_quota, entry=plan[2])
 
     def strict(self, workload: Workload, model: Model | None = None) -> Line:
         """Price, turning "can't serve" into an error that names the workload's origin."""

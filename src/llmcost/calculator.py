@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal, getcontext, localcontext, setcontext
 
 from .money import CONTEXT, FxRate, exact
 from .prices import Band, Model, NoPriceError, PriceEntry
@@ -30,7 +30,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Line:
     """One priced workload on one model; amounts exact, in the bill's currency."""
 
@@ -47,6 +47,15 @@ class Line:
     tier: str | None
     notes: tuple[str, ...] = ()
     discount_rate: Decimal | None = None
+
+    def __init__(self, workload: Workload, model: Model, entry: PriceEntry, requests: Decimal, input_cost: Decimal,
+                 cached_input_cost: Decimal, output_cost: Decimal, free_quota: Decimal, discount: Decimal,
+                 total: Decimal, tier: str | None, notes: tuple[str, ...] = (), discount_rate: Decimal | None = None):
+        # Like Workload's: one update of __dict__ instead of object.__setattr__ per field (one Line per row).
+        self.__dict__.update(
+            workload=workload, model=model, entry=entry, requests=requests, input_cost=input_cost,
+            cached_input_cost=cached_input_cost, output_cost=output_cost, free_quota=free_quota, discount=discount,
+            total=total, tier=tier, notes=notes, discount_rate=discount_rate)
 
 
 @dataclass(frozen=True)
@@ -120,17 +129,23 @@ def _input_slices(entry: PriceEntry, input_tokens: Decimal) -> list[tuple[Band, 
 
 
 def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, fx: FxRate | None,
-               discount: Decimal | None = None, free_quota: bool = False) -> Line:
-    """Price one workload on one model. Raises ``CannotServe`` with a reason."""
-    try:
-        entry = model.price_at(as_of)
-    except NoPriceError as exc:
-        raise CannotServe(exc.message) from None
+               discount: Decimal | None = None, free_quota: bool = False, entry: PriceEntry | None = None) -> Line:
+    """Price one workload on one model. Raises ``CannotServe`` with a reason.
+
+    ``entry`` is the model's price in force on ``as_of``, when the caller has it already
+    (``api.Pricer`` keeps it per model)."""
+    if entry is None:
+        try:
+            entry = model.price_at(as_of)
+        except NoPriceError as exc:
+            raise CannotServe(exc.message) from None
     if workload.input_tokens > model.context_window:
         raise CannotServe(f"{model.id} cannot serve {workload.input_tokens} input tokens per request "
                           f"(context window {model.context_window})")
     notes: list[str] = []
-    with localcontext(CONTEXT):
+    saved = getcontext()  # setcontext() costs less than localcontext(), which copies CONTEXT every call
+    setcontext(CONTEXT)
+    try:
         r = workload.requests_per_month
         batch_share, cache_share = workload.batch_ratio, workload.cached_ratio
         standard, batch = r * (ONE - batch_share), r * batch_share
@@ -176,23 +191,26 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
         if missing_batch:
             notes.append("no batch price published: batch share priced at the standard rate")
 
-        def conv(amount: Decimal) -> Decimal:
-            if model.currency == currency:
-                return amount
+        # The total converted once, from the exact total: a CNY→USD quotient per part would leave
+        # their rounding in the sum (a 100% discount came to -3.3E-68 instead of 0).
+        total = input_cost + output_cost + credit + off
+        if model.currency != currency:
             if fx is None:
                 raise CannotServe(f"{model.id} is priced in {model.currency}: no USD/CNY rate on or before "
                                   f"{as_of.isoformat()} in the price book (pass --rate)")
-            return fx.convert(amount, model.currency, currency)
-
-        parts = [conv(x) for x in (input_cost, cached_cost, output_cost, credit, off)]
-        # The total converted once, from the exact total: a CNY→USD quotient per part would leave
-        # their rounding in the sum (a 100% discount came to -3.3E-68 instead of 0).
-        total = conv(input_cost + output_cost + credit + off)
+            convert, source = fx.convert, model.currency
+            input_cost, cached_cost, output_cost = (convert(input_cost, source, currency),
+                                                    convert(cached_cost, source, currency),
+                                                    convert(output_cost, source, currency))
+            credit, off = convert(credit, source, currency), convert(off, source, currency)
+            total = convert(total, source, currency)
+    finally:
+        setcontext(saved)
     tier = None
     if entry.mode == "whole":
         tier = band_label(entry, index)
     elif entry.mode == "graduated":
         tier = "graduated " + band_label(entry, index)
-    return Line(workload=workload, model=model, entry=entry, requests=r, input_cost=parts[0],
-                cached_input_cost=parts[1], output_cost=parts[2], free_quota=parts[3], discount=parts[4],
+    return Line(workload=workload, model=model, entry=entry, requests=r, input_cost=input_cost,
+                cached_input_cost=cached_cost, output_cost=output_cost, free_quota=credit, discount=off,
                 total=total, tier=tier, notes=tuple(notes), discount_rate=discount)

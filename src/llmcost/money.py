@@ -73,18 +73,21 @@ def parse_decimal(text: str, what: str) -> Decimal:
     return value
 
 
+#: CONTEXT with the one rounding rule: its quantize() rounds money (no localcontext per amount).
+_HALF_UP = CONTEXT.copy()
+_HALF_UP.rounding = ROUND_HALF_UP
+
+
 def round_money(amount: Decimal) -> Decimal:
     """The one rounding rule: to the fen/cent, half up."""
-    with localcontext(CONTEXT):
-        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return _HALF_UP.quantize(amount, CENT)
 
 
 def plain(amount: Decimal) -> str:
     """A rounded amount as a plain decimal string: '41.40', '-0.05', '0.00'."""
-    rounded = round_money(amount)
-    if rounded == 0:
-        rounded = abs(rounded)  # no '-0.00'
-    return f"{rounded:f}"
+    rounded = _HALF_UP.quantize(amount, CENT)
+    # An exponent of -2 is never written in scientific notation, so str() is the plain form.
+    return str(rounded) if rounded else "0.00"  # no '-0.00'
 
 
 def fmt(amount: Decimal, currency: str) -> str:
@@ -121,11 +124,10 @@ class FxRate:
         so CNY→USD→CNY returns any amount of up to 60 significant digits exactly."""
         if from_currency == to_currency:
             return amount
-        with localcontext(CONTEXT):
-            if from_currency == "USD" and to_currency == "CNY":
-                return amount * self.usd_cny
-            if from_currency == "CNY" and to_currency == "USD":
-                return QUOTIENT_CONTEXT.divide(amount, self.usd_cny)
+        if from_currency == "USD" and to_currency == "CNY":
+            return CONTEXT.multiply(amount, self.usd_cny)
+        if from_currency == "CNY" and to_currency == "USD":
+            return QUOTIENT_CONTEXT.divide(amount, self.usd_cny)
         raise UsageError(f"cannot convert {from_currency} to {to_currency}")
 
     def describe(self) -> str:

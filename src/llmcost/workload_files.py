@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -101,22 +102,72 @@ def detect_format(source: Source, forced: str | None) -> tuple[str, IO[bytes]]:
 
 # -- values ------------------------------------------------------------------------
 
-def _number(text: Any, err: Callable[[str], InputError]) -> Decimal:
-    if isinstance(text, bool):
-        raise err(f"{text!r} is not a number")
-    if isinstance(text, (int, Decimal)):
+class _Refused(Exception):
+    """A check (``check_number``, ``monthly_requests``) refused a value; ``build_workload`` re-raises
+    it as ``error(message, column)``.  Saves building an error callback per value of every row."""
+
+
+# How each number is range-checked: check(value, what, error=...) -> value (functions, not partials:
+# a partial merges its keywords on every call).
+
+def _check_requests(value: Decimal, what: str, *, error: Callable[[str], Exception]) -> Decimal:
+    return check_number(value, what, maximum=MAX_REQUESTS, error=error)
+
+
+def _check_days(value: Decimal, what: str, *, error: Callable[[str], Exception]) -> Decimal:
+    return check_number(value, what, minimum=Decimal(1), maximum=Decimal(MAX_DAYS), error=error)
+
+
+def _check_budget(value: Decimal, what: str, *, error: Callable[[str], Exception]) -> Decimal:
+    return check_number(value, what, maximum=MAX_BUDGET, error=error)
+
+
+def _number(text: Any, column: str, error: Callable[..., InputError]) -> Decimal:
+    if isinstance(text, str) and "," not in text and "_" not in text:
+        # The common case, a plain number.  Decimal() strips the same whitespace as str.strip()
+        # (both use Unicode's White_Space) and ungroup() has nothing else to remove, so this is
+        # Decimal(ungroup(text)) without the detour (tests/test_fast_paths.py proves they agree).
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise error(f"{text!r} is not a number", column) from None
+    elif isinstance(text, bool):
+        raise error(f"{text!r} is not a number", column)
+    elif isinstance(text, (int, Decimal)):
         value = Decimal(text)
     else:
         cleaned = ungroup(str(text))
         if cleaned is None:
-            raise err(f"{str(text)!r} is not a number ({GROUPING_HINT})")
+            raise error(f"{str(text)!r} is not a number ({GROUPING_HINT})", column)
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise err(f"{str(text)!r} is not a number") from None
+            raise error(f"{str(text)!r} is not a number", column) from None
     if not value.is_finite():
-        raise err(f"{str(text)!r} is not a finite number")
+        raise error(f"{str(text)!r} is not a finite number", column)
     return value
+
+
+def _checked(values: dict[str, Any], key: str, check: Callable[..., Decimal],
+             error: Callable[..., InputError]) -> Decimal | None:
+    """The value in column ``key`` as a number that passed ``check``; None if the cell is empty."""
+    raw = values.get(key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = _number(raw, key, error)
+    try:
+        return check(value, key, error=_Refused)
+    except _Refused as exc:
+        raise error(str(exc), key) from None
+
+
+def _need(values: dict[str, Any], key: str, alternative: str, error: Callable[..., InputError]) -> None:
+    """Exactly one of the two columns has a value."""
+    has_key, has_alternative = _present(values.get(key)), _present(values.get(alternative))
+    if not has_key and not has_alternative:
+        raise error(f"missing value for {key} (or {alternative})", key)
+    if has_key and has_alternative:
+        raise error(f"give {key} or {alternative}, not both", alternative)
 
 
 def build_workload(values: dict[str, Any], *, default_name: str, error: Callable[..., InputError],
@@ -125,42 +176,23 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
 
     ``error(message, column)`` builds the exception that names file, line and column.
     """
-
-    def num(key: str) -> Decimal | None:
-        raw = values.get(key)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            return None
-        return _number(raw, lambda msg: error(msg, key))
-
-    def need(key: str, alternative: str | None = None) -> None:
-        present = [k for k in (key, alternative) if k and _present(values.get(k))]
-        if not present:
-            raise error(f"missing value for {key}" + (f" (or {alternative})" if alternative else ""), key)
-        if len(present) == 2:
-            raise error(f"give {key} or {alternative}, not both", alternative)
-
     model = str(values.get("model") or "").strip()
     if not model:
         raise error("missing value for model", "model")
-    need("requests_per_day", "requests_per_month")
-    need("input_tokens", "prompt")
+    _need(values, "requests_per_day", "requests_per_month", error)
+    _need(values, "input_tokens", "prompt", error)
     if not _present(values.get("output_tokens")):
         raise error("missing value for output_tokens", "output_tokens")
 
-    def checked(key: str, check: Callable[..., Decimal]) -> Decimal | None:
-        value = num(key)
-        if value is None:
-            return None
-        return check(value, key, error=lambda msg: error(msg, key))
-
-    per_day = checked("requests_per_day", lambda v, k, error: check_number(v, k, maximum=MAX_REQUESTS, error=error))
-    per_month = checked("requests_per_month",
-                        lambda v, k, error: check_number(v, k, maximum=MAX_REQUESTS, error=error))
-    days = checked("days", lambda v, k, error: check_number(v, k, minimum=Decimal(1),
-                                                              maximum=Decimal(MAX_DAYS), error=error))
-    requests = monthly_requests(per_day, per_month, days,
-                                error=lambda msg: error(msg, "days" if "days" in msg else "requests_per_day"))
-    output_tokens = checked("output_tokens", check_tokens)
+    per_day = _checked(values, "requests_per_day", _check_requests, error)
+    per_month = _checked(values, "requests_per_month", _check_requests, error)
+    days = _checked(values, "days", _check_days, error)
+    try:
+        requests = monthly_requests(per_day, per_month, days, error=_Refused)
+    except _Refused as exc:
+        message = str(exc)
+        raise error(message, "days" if "days" in message else "requests_per_day") from None
+    output_tokens = _checked(values, "output_tokens", check_tokens, error)
     method = "given"
     text = None
     if _present(values.get("prompt")):
@@ -172,8 +204,8 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
         tokens, method = count_prompt(model, text)
         input_tokens = Decimal(tokens)
     else:
-        input_tokens = checked("input_tokens", check_tokens)  # type: ignore[assignment]
-    budget = checked("budget", lambda v, k, error: check_number(v, k, maximum=MAX_BUDGET, error=error))
+        input_tokens = _checked(values, "input_tokens", check_tokens, error)  # type: ignore[assignment]
+    budget = _checked(values, "budget", _check_budget, error)
     currency = None
     if _present(values.get("currency")):
         try:
@@ -185,8 +217,8 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
     return Workload(
         model=model, requests_per_month=requests, input_tokens=input_tokens,  # type: ignore[arg-type]
         output_tokens=output_tokens, name=name,  # type: ignore[arg-type]
-        cached_ratio=checked("cached_ratio", check_ratio) or Decimal(0),
-        batch_ratio=checked("batch_ratio", check_ratio) or Decimal(0),
+        cached_ratio=_checked(values, "cached_ratio", check_ratio, error) or Decimal(0),
+        batch_ratio=_checked(values, "batch_ratio", check_ratio, error) or Decimal(0),
         budget=budget, budget_currency=currency, input_method=method,
         requests_per_day=per_day, days=days, origin=origin, prompt=text)
 
@@ -248,96 +280,118 @@ def _decode_hint(data: bytes, encoding: str) -> str:
     return "pass the file's real --encoding, e.g. gbk or utf-16"
 
 
+class CsvRecords:
+    """The data rows of a workload CSV, one at a time (memory does not grow with the file).
+
+    ``for line, row in records`` gives each data row (the line it starts on, its cells) checked
+    for shape only: blank rows and llmcost's own TOTAL row are skipped, a short or long row is an
+    error.  ``records.workload(line, row)`` checks its values and builds the Workload.  Reading
+    and building are two steps so that ``pipeline`` can build and price rows in worker processes;
+    ``read_csv`` does both, one row after the other.
+    """
+
+    def __init__(self, source: Source, stream: IO[bytes], *, encoding: str = "utf-8"):
+        enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        try:
+            codecs.lookup(enc)
+        except LookupError:
+            raise UsageError(f"unknown text encoding {encoding!r}") from None
+        counted = _NewlineCounter(stream)
+        text = io.TextIOWrapper(counted, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
+        reader = csv.reader(text, strict=True)
+        self.name = name = source.name
+
+        def rows() -> Iterator[tuple[int, list[str]]]:
+            """Each record and the first line it starts on (a quoted field may span lines)."""
+            while True:
+                start = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except UnicodeDecodeError as exc:
+                    # The decoder works a block ahead of the rows: find the line from the bytes.
+                    line = counted.before + exc.object[:exc.start].count(b"\n") + 1
+                    raise InputError(f"not valid {encoding} text", source=name, line=line,
+                                     hint=_decode_hint(exc.object[exc.start:exc.start + 256], encoding)) from None
+                except csv.Error as exc:
+                    if "unexpected end of data" in str(exc):
+                        raise InputError("malformed CSV: a quote opened in this row is never closed", source=name,
+                                         line=start) from None
+                    if "field larger than field limit" in str(exc):
+                        raise InputError(f"a field is longer than the {MAX_FIELD_CHARS:,}-character limit",
+                                         source=name, line=start) from None
+                    raise InputError(f"malformed CSV: {exc}", source=name, line=reader.line_num) from None
+                yield start, row
+
+        csv.field_size_limit(MAX_FIELD_CHARS)
+        self._rows = it = rows()
+        header = None
+        for header_line, row in it:
+            if any(cell.strip() for cell in row):
+                header = row
+                break
+        if header is None:
+            raise InputError("empty workload file: a header row and at least one row are needed", source=name)
+        self.header_line = header_line
+        columns = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
+        seen: dict[str, int] = {}
+        for i, col in enumerate(columns):
+            if col == "" and i == len(columns) - 1 and len(columns) > 1:
+                continue  # a trailing comma in the header
+            if col not in FIELDS and col not in OUTPUT_ONLY:
+                hint = "the first line must be a header row: " + ", ".join(FIELDS[:7]) + ", …"
+                raise InputError(f"unknown column {header[i].strip()!r}", source=name, line=header_line,
+                                 hint=hint)
+            if col in seen:
+                raise InputError(f"duplicate column {col!r} (also column {seen[col] + 1})", source=name,
+                                 line=header_line)
+            seen[col] = i
+        for required in ("model", "output_tokens"):
+            if required not in seen:
+                raise InputError(f"missing required column {required!r}", source=name, line=header_line)
+        for a, b in (("requests_per_day", "requests_per_month"), ("input_tokens", "prompt")):
+            if a not in seen and b not in seen:
+                raise InputError(f"missing required column {a!r} (or {b!r})", source=name, line=header_line)
+        self._width = len(header)
+        self._keys = tuple(seen)
+        self._pick = operator.itemgetter(*seen.values())  # at least 3 columns: always a tuple
+        self._name_at, self._model_at = seen.get("name"), seen["model"]
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        width, name_at, model_at = self._width, self._name_at, self._model_at
+        rows_read = 0
+        for line, row in self._rows:
+            if not "".join(row).strip():
+                continue  # blank line: every cell blank
+            if len(row) != width:
+                kind = "short" if len(row) < width else "long"
+                raise InputError(f"{kind} row: {len(row)} fields where the header has {width}", source=self.name,
+                                 line=line)
+            if name_at is not None and row[name_at].strip() == "TOTAL" and not row[model_at].strip():
+                continue  # llmcost's own total row, recomputed on the way out
+            rows_read += 1
+            yield line, row
+        if rows_read == 0:
+            raise InputError("no workload rows after the header", source=self.name, line=self.header_line)
+
+    def workload(self, line: int, row: list[str], count_prompt: PromptCounter | None = None) -> Workload:
+        """The Workload of the data row that starts on ``line``; errors name its line and column."""
+        name = self.name
+
+        def err(message: str, column: str | None) -> InputError:
+            return InputError(message, source=name, line=line, column=column)
+
+        return build_workload(dict(zip(self._keys, self._pick(row))), default_name=f"line {line}", error=err,
+                              count_prompt=count_prompt, origin=f"{name}, line {line}")
+
+
 def read_csv(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
              count_prompt: PromptCounter | None = None) -> Iterator[Workload]:
     """Yield workloads one row at a time (memory does not grow with the file)."""
-    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        raise UsageError(f"unknown text encoding {encoding!r}") from None
-    counted = _NewlineCounter(stream)
-    text = io.TextIOWrapper(counted, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
-    reader = csv.reader(text, strict=True)
-    name = source.name
-    line_no = 0  # the first line of the last record read (a quoted field may span lines)
-
-    def rows() -> Iterator[list[str]]:
-        nonlocal line_no
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                # The decoder works a block ahead of the rows: find the line from the bytes.
-                line = counted.before + exc.object[:exc.start].count(b"\n") + 1
-                raise InputError(f"not valid {encoding} text", source=name, line=line,
-                                 hint=_decode_hint(exc.object[exc.start:exc.start + 256], encoding)) from None
-            except csv.Error as exc:
-                if "unexpected end of data" in str(exc):
-                    raise InputError("malformed CSV: a quote opened in this row is never closed", source=name,
-                                     line=start) from None
-                if "field larger than field limit" in str(exc):
-                    raise InputError(f"a field is longer than the {MAX_FIELD_CHARS:,}-character limit",
-                                     source=name, line=start) from None
-                raise InputError(f"malformed CSV: {exc}", source=name, line=reader.line_num) from None
-            line_no = start
-            yield row
-
-    csv.field_size_limit(MAX_FIELD_CHARS)
-    it = rows()
-    header = None
-    for row in it:
-        if any(cell.strip() for cell in row):
-            header = row
-            break
-    if header is None:
-        raise InputError("empty workload file: a header row and at least one row are needed", source=name)
-    header_line = line_no
-    columns = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
-    seen: dict[str, int] = {}
-    for i, col in enumerate(columns):
-        if col == "" and i == len(columns) - 1 and len(columns) > 1:
-            continue  # a trailing comma in the header
-        if col not in FIELDS and col not in OUTPUT_ONLY:
-            hint = "the first line must be a header row: " + ", ".join(FIELDS[:7]) + ", …"
-            raise InputError(f"unknown column {header[i].strip()!r}", source=name, line=header_line,
-                             hint=hint)
-        if col in seen:
-            raise InputError(f"duplicate column {col!r} (also column {seen[col] + 1})", source=name,
-                             line=header_line)
-        seen[col] = i
-    for required in ("model", "output_tokens"):
-        if required not in seen:
-            raise InputError(f"missing required column {required!r}", source=name, line=header_line)
-    for a, b in (("requests_per_day", "requests_per_month"), ("input_tokens", "prompt")):
-        if a not in seen and b not in seen:
-            raise InputError(f"missing required column {a!r} (or {b!r})", source=name, line=header_line)
-
-    width = len(header)
-    rows_read = 0
-    for row in it:
-        if not any(cell.strip() for cell in row):
-            continue  # blank line
-        if len(row) != width:
-            kind = "short" if len(row) < width else "long"
-            raise InputError(f"{kind} row: {len(row)} fields where the header has {width}", source=name,
-                             line=line_no)
-        values = {col: row[i] for col, i in seen.items()}
-        if values.get("name", "").strip() == "TOTAL" and not values.get("model", "").strip():
-            continue  # llmcost's own total row, recomputed on the way out
-        row_line = line_no
-
-        def err(message: str, column: str | None, _line: int = row_line) -> InputError:
-            return InputError(message, source=name, line=_line, column=column)
-
-        rows_read += 1
-        yield build_workload(values, default_name=f"line {row_line}", error=err, count_prompt=count_prompt,
-                             origin=f"{name}, line {row_line}")
-    if rows_read == 0:
-        raise InputError("no workload rows after the header", source=name, line=header_line)
+    records = CsvRecords(source, stream, encoding=encoding)
+    for line, row in records:
+        yield records.workload(line, row, count_prompt)
 
 
 # -- YAML ------------------------------------------------------------------------------
