@@ -323,21 +323,17 @@ def estimate(
 
 def _price_workload_file(pricer, path: str, fmt: str, input_format: str | None, encoding: str) -> None:  # type: ignore[no-untyped-def]
     """Read, price and write one workload at a time (see render.Stream)."""
-    from . import api, workload_files
-    from .money import CONTEXT, plain
+    from . import pipeline
+    from .money import plain
     from .render import report_head, stream_for
 
-    workloads = workload_files.read(path, stdin=_stdin(), input_format=input_format, encoding=encoding,
-                                    count_prompt=api.prompt_counter(pricer.book))
     p = pricer.pricing
     head = report_head(p.currency, p.as_of, p.fx, pricer.book)
     stream = stream_for(fmt, head, color=_color(), width=_width())
     out = _Output()
     out.write(stream.begin())
-    total = Decimal(0)
-    for line in pricer.lines(workloads):
-        total = CONTEXT.add(total, line.total)  # exact: the default context keeps only 28 digits
-        out.write(stream.line(line))
+    total = pipeline.price_file(pricer, path, stdin=_stdin(), input_format=input_format, encoding=encoding,
+                                stream=stream, write=out.write, parallel=fmt in pipeline.PARALLEL_FORMATS)
     out.write(stream.end([], plain(total)))
     out.close()
 
