@@ -51,6 +51,25 @@ def cli():
     return run
 
 
+def warm_tokenizers(book) -> None:
+    """Load the test book's encodings once, so no hypothesis example is charged with it (deadline)."""
+    import os
+
+    from llmcost import api
+
+    old = os.environ.get("LLMCOST_BOOK")
+    os.environ["LLMCOST_BOOK"] = str(BOOK)
+    try:
+        count = api.prompt_counter(book)
+        count("beta-4o", "warm up")
+        count("alpha-lite", "warm up")
+    finally:
+        if old is None:
+            del os.environ["LLMCOST_BOOK"]
+        else:
+            os.environ["LLMCOST_BOOK"] = old
+
+
 def assert_golden(name: str, text: str) -> None:
     """Compare with tests/data/golden/NAME; `UPDATE_GOLDEN=1 pytest` rewrites the files."""
     import os

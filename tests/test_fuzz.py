@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from conftest import BOOK, run
+from conftest import BOOK, run, warm_tokenizers
 from llmcost import api, prices, render, workload_files
 from llmcost.errors import EXIT_INPUT, LlmcostError
 
@@ -50,18 +50,7 @@ AS_OF = date(2025, 6, 1)
 
 @pytest.fixture(scope="module", autouse=True)
 def _warm_tokenizers():
-    """Load the encodings once, so the first example is not charged with it (deadline)."""
-    old = os.environ.get("LLMCOST_BOOK")
-    os.environ["LLMCOST_BOOK"] = str(BOOK)
-    try:
-        count = api.prompt_counter(TEST_BOOK)
-        count("beta-4o", "warm up")
-        count("alpha-lite", "warm up")
-    finally:
-        if old is None:
-            del os.environ["LLMCOST_BOOK"]
-        else:
-            os.environ["LLMCOST_BOOK"] = old
+    warm_tokenizers(TEST_BOOK)
 
 
 def pricer(currency: str = "CNY") -> api.Pricer:

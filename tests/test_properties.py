@@ -25,7 +25,7 @@ import shutil
 import tempfile
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 
@@ -34,7 +34,7 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import BOOK, run
+from conftest import BOOK, run, warm_tokenizers
 from llmcost import api, prices, render, workload_files
 from llmcost.calculator import price_line
 from llmcost.money import FxRate, parse_decimal, plain, round_money
@@ -54,18 +54,7 @@ TINY = Fraction(1, 10 ** 50)  # relative tolerance where a CNY→USD division is
 
 @pytest.fixture(scope="module", autouse=True)
 def _warm_tokenizers():
-    """Load the encodings once (prompts are counted in the round-trip test), outside any deadline."""
-    old = os.environ.get("LLMCOST_BOOK")
-    os.environ["LLMCOST_BOOK"] = str(BOOK)
-    try:
-        count = api.prompt_counter(TEST_BOOK)
-        count("beta-4o", "warm up")
-        count("alpha-lite", "warm up")
-    finally:
-        if old is None:
-            del os.environ["LLMCOST_BOOK"]
-        else:
-            os.environ["LLMCOST_BOOK"] = old
+    warm_tokenizers(TEST_BOOK)
 
 
 # -- an independent exact model of the bill -----------------------------------------------

@@ -13,8 +13,7 @@ import glob
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 from llmcost.errors import InputError
 from llmcost.tokens import CHUNK_CHARS, get_counter, iter_chunks

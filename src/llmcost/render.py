@@ -713,7 +713,6 @@ def _limit_shown(text: str | None, currency: str) -> str:
 
 def check_report(verdict: Any, head: dict[str, Any]) -> dict[str, Any]:
     """The JSON contract of ``check``: the estimate report (so it can be a baseline), plus the verdict."""
-    cur = verdict.currency
     lines = []
     for c in verdict.checks:
         if c.line is None:

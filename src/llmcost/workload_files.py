@@ -36,7 +36,7 @@ from typing import IO, Any, Callable, Iterator
 
 from .errors import InputError, UsageError
 from .money import GROUPING_HINT, parse_currency, ungroup
-from .workload import (MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS, Workload, check_number, check_ratio,
+from .workload import (MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, Workload, check_number, check_ratio,
                        check_tokens, monthly_requests)
 from .yamlsafe import decode, loads
 
