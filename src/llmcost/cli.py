@@ -427,7 +427,8 @@ def check(
     p = pricer.pricing
     report = check_report(verdict, report_head(p.currency, p.as_of, p.fx, pricer.book))
     _emit(render_check(report, fmt, color=_color(), width=_width()))
-    typer.echo(f"llmcost: {report['summary']}", err=True)
+    if not (fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()):  # else the table just said it
+        typer.echo(f"llmcost: {report['summary']}", err=True)
     if not verdict.passed:
         raise typer.Exit(1)
 
