@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from . import prices
 from .calculator import Bill, CannotServe, Line, Skipped, price_line
 from .errors import InputError, LlmcostError, UnknownModelError, UsageError
-from .money import CONTEXT, FxRate
+from .money import CONTEXT, FxRate, exact_sum
 from .prices import Model, NoPriceError, PriceBook, PriceEntry
 from .workload import (MAX_DAYS, MAX_REQUESTS, Workload, check_number, check_ratio, check_tokens,
                        monthly_requests)
@@ -295,14 +295,6 @@ class Comparison:
         return self.options[-1]
 
 
-def _exact_sum(amounts: Iterable[Decimal]) -> Decimal:
-    """Add amounts in the money context (the default context keeps only 28 digits)."""
-    total = Decimal(0)
-    for amount in amounts:
-        total = CONTEXT.add(total, amount)
-    return total
-
-
 def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], baseline_model: str | None = None) -> Comparison:
     """Price every workload on every model; a model that can't serve one of them is listed, not priced."""
     if not workloads:
@@ -322,7 +314,7 @@ def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], base
         except CannotServe as exc:
             cannot.append(Skipped(workload, model, str(exc)))
             continue
-        options.append(Option(model, tuple(lines), _exact_sum(line.total for line in lines)))
+        options.append(Option(model, tuple(lines), exact_sum(line.total for line in lines)))
     if not options:
         raise InputError("no model can serve this workload: " + "; ".join(s.reason for s in cannot[:3]))
     options.sort(key=lambda o: (o.total, o.model.provider, o.model.id))

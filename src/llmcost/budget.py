@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 from .calculator import Line
 from .errors import InputError, UsageError
-from .money import CONTEXT, FxRate, round_money, ungroup
+from .money import CONTEXT, FxRate, exact_sum, round_money, ungroup
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -335,8 +335,7 @@ def evaluate(lines: list[Line], *, currency: str, fx: FxRate | None, total_budge
     if comparison is not None:
         changes = {c.name: c for c in comparison.changed + comparison.added + comparison.unchanged}
     checks = []
-    with localcontext(CONTEXT):
-        total = sum((line.total for line in lines), ZERO)
+    total = exact_sum(line.total for line in lines)
     for line in lines:
         w = line.workload
         name = w.name or line.model.id

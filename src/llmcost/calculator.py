@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, getcontext, localcontext, setcontext
+from decimal import Decimal, getcontext, setcontext
 
-from .money import CONTEXT, FxRate, exact
+from .money import CONTEXT, FxRate, exact, exact_sum
 from .prices import Band, Model, NoPriceError, PriceEntry
 from .workload import Workload
 
@@ -78,9 +78,7 @@ class Bill:
 
     @classmethod
     def of(cls, currency: str, as_of: date, fx: FxRate | None, lines: list[Line], skipped: list[Skipped] = ()) -> Bill:
-        with localcontext(CONTEXT):
-            total = sum((line.total for line in lines), ZERO)
-        return cls(currency, as_of, fx, tuple(lines), tuple(skipped), total)
+        return cls(currency, as_of, fx, tuple(lines), tuple(skipped), exact_sum(line.total for line in lines))
 
 
 class CannotServe(Exception):

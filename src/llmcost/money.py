@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from typing import Iterable
 
 from .errors import UsageError
 
@@ -103,6 +104,14 @@ def exact(amount: Decimal) -> str:
         return "0"
     text = f"{amount.normalize(CONTEXT):f}"
     return text
+
+
+def exact_sum(amounts: Iterable[Decimal]) -> Decimal:
+    """Amounts added without rounding (the default context keeps only 28 digits)."""
+    total = Decimal(0)
+    for amount in amounts:
+        total = CONTEXT.add(total, amount)
+    return total
 
 
 def percent(fraction: Decimal) -> str:
