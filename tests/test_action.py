@@ -36,7 +36,7 @@ BAD = str(DATA / "check_workloads_bad.csv")
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LLMCOST_", "GITHUB_", "INPUT_"))}
-    env.update(LLMCOST_BOOK=str(BOOK), NO_COLOR="1",
+    env.update(LLMCOST_BOOK=str(BOOK), NO_COLOR="1", LLMCOST_NO_CACHE="1",  # never ~/.cache in tests
                PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
     env.update(extra)
     return env

@@ -153,3 +153,28 @@ def test_parsed_book_cache_is_keyed_by_content(tmp_path, monkeypatch):
     prices.load()
     assert not cache.exists()
     prices._base.cache_clear()
+
+
+def test_a_book_cached_through_a_relative_path_is_not_served_to_another(tmp_path, monkeypatch):
+    """The parsed book keeps its files' paths as given: cached through a relative path, it must not be
+    served for the same folder given another way (it was: FileNotFoundError from another directory)."""
+    import shutil
+
+    from conftest import BOOK
+    from llmcost import prices
+
+    shutil.copytree(BOOK, tmp_path / "book")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.setenv("LLMCOST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LLMCOST_BOOK", "book")
+    prices._base.cache_clear()
+    prices.load()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv("LLMCOST_BOOK", str(tmp_path / "book"))
+    prices._base.cache_clear()
+    try:
+        assert "alpha-lite" in prices.load().models
+    finally:
+        prices._base.cache_clear()
+    assert len(list((tmp_path / "cache").glob("book-*.pickle"))) == 2

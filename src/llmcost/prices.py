@@ -460,7 +460,9 @@ def _cache_file(folder: Path, files: list[Path]) -> Path | None:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "llmcost")
     from . import __version__
 
-    key = hashlib.sha256(f"{__version__}\0{folder.resolve()}\0".encode())
+    # The folder as given as well as resolved: the parsed book keeps its files' paths as given, and a
+    # relative path is only right from where it was given.
+    key = hashlib.sha256(f"{__version__}\0{folder}\0{folder.resolve()}\0".encode())
     try:
         # The code that defines the pickled classes is part of the key too (a development build
         # keeps its version number while they change).
