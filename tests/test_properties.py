@@ -10,9 +10,9 @@
 5. The CSV llmcost writes, read back by llmcost, gives the same bill, to the last digit.
 6. And a number is read as the number written (1,000 and 1_000 are 1000), or refused ('1,5').
 
-Amounts that go through a CNY→USD division are correctly rounded quotients (72 digits)
-summed at 60 significant digits: there the properties hold to 10^-50 relative, and the
-displayed amounts are still exactly the rounded exact rational amounts.
+Amounts that go through a CNY→USD division are correctly rounded quotients (72 digits),
+summed exactly: there the properties hold to 10^-50 relative, and the displayed amounts
+are still exactly the rounded exact rational amounts.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Iterable
 
 from .errors import UsageError
@@ -24,6 +24,11 @@ CONTEXT = Context(prec=60, Emax=999, Emin=-999)
 #: CNY→USD divides with 12 guard digits beyond CONTEXT, so that converting the quotient
 #: back (a product rounded to CONTEXT's 60 digits) gives the original amount exactly.
 QUOTIENT_CONTEXT = Context(prec=CONTEXT.prec + 12, Emax=CONTEXT.Emax, Emin=CONTEXT.Emin)
+
+#: Sums of amounts carry as many digits as they need: adding is exact, so the order of adding
+#: does not matter (a streamed file's total is added up in chunks).
+SUM_CONTEXT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+add_exact = SUM_CONTEXT.add
 
 CENT = Decimal("0.01")
 ROUNDING = "ROUND_HALF_UP"
@@ -110,7 +115,7 @@ def exact_sum(amounts: Iterable[Decimal]) -> Decimal:
     """Amounts added without rounding (the default context keeps only 28 digits)."""
     total = Decimal(0)
     for amount in amounts:
-        total = CONTEXT.add(total, amount)
+        total = add_exact(total, amount)
     return total
 
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from . import __version__
 from .calculator import Bill, Line, Skipped
-from .money import CONTEXT, ROUNDING_RULE, FxRate, exact, fmt, percent, plain
+from .money import CONTEXT, ROUNDING_RULE, FxRate, add_exact, exact, fmt, percent, plain
 from .prices import Model, PriceBook, PriceEntry
 
 SCHEMA_VERSION = 1
@@ -432,10 +432,10 @@ class TableStream(Stream):
     def line(self, line: Line) -> str:
         self.count += 1
         provider = line.model.provider
-        self.subtotals[provider] = CONTEXT.add(self.subtotals.get(provider, Decimal(0)), line.total)
+        self.subtotals[provider] = add_exact(self.subtotals.get(provider, Decimal(0)), line.total)
         entry = self.by_model.setdefault((provider, line.model.id), [0, Decimal(0)])
         entry[0] += 1
-        entry[1] = CONTEXT.add(entry[1], line.total)
+        entry[1] = add_exact(entry[1], line.total)
         if self.count <= self.limit:
             self.rows.append(line_dict(line))
         return ""
