@@ -3,10 +3,11 @@
 ``price_file`` prices every workload of a CSV or YAML file and hands each line's text to
 ``write`` as it goes, so memory does not grow with the file.  A large CSV (more than
 ``PARALLEL_AFTER`` rows) streamed to csv, json or jsonl is priced in parallel past that
-point: this process reads the rows and checks their shape, a pool of worker processes
-(forked, so they share the loaded price book) checks the values, prices and renders
-chunks of ``CHUNK_ROWS`` rows, and this process writes the chunks in input order and
-adds the totals in input order.  The output is the same byte for byte, and so is an
+point: this process reads the records (a line with no quote as it is, a quoted record
+parsed), a pool of worker processes (forked, so they share the loaded price book) splits
+and checks them, prices and renders chunks of ``CHUNK_ROWS`` records, and this process
+writes the chunks in input order and adds their exact sums (sums carry every digit, so
+adding by chunk gives the same total).  The output is the same byte for byte, and so is an
 error: the first bad row in input order stops the run with its message, after exactly
 the lines before it, as if the file had been priced one row after the other
 (tests/test_fast_paths.py checks both ways against each other).
@@ -21,9 +22,9 @@ from decimal import Decimal
 from itertools import chain, islice
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from . import workload_files
+from . import fastrow, workload_files
 from .errors import LlmcostError
-from .money import CONTEXT
+from .money import add_exact
 from .render import Stream
 from .workload import Workload
 
@@ -54,33 +55,55 @@ def price_file(pricer: Any, path: str, *, stdin: IO[bytes] | None, input_format:
     kind, data = workload_files.detect_format(source, input_format)
     if kind == "yaml":
         workloads = workload_files.read_yaml(source, data, encoding=encoding, count_prompt=count_prompt)
-        return _price_in_order(((w,) for w in workloads), _given, pricer, stream, write, Decimal(0))
+
+        def price_workload(workload: Workload) -> tuple[str, Decimal]:
+            line = pricer.strict(workload)
+            return stream.line(line), line.total
+
+        return _price_in_order(((w,) for w in workloads), price_workload, write, Decimal(0))
     records = workload_files.CsvRecords(source, data, encoding=encoding)
-
-    def build(line: int, row: list[str]) -> Workload:
-        return records.workload(line, row, count_prompt)
-
+    price_row = _row_pricer(records, pricer, stream, count_prompt)
     rows = iter(records)
-    total = _price_in_order(islice(rows, PARALLEL_AFTER), build, pricer, stream, write, Decimal(0))
+    total = _price_in_order(islice(rows, PARALLEL_AFTER), price_row, write, Decimal(0))
     workers = _workers() if parallel else 1
     if workers < 2:
-        return _price_in_order(rows, build, pricer, stream, write, total)
-    following = next(rows, None)  # a reading error here is raised here, after the lines before it
+        return _price_in_order(rows, price_row, write, total)
+    # The records past those, read here but split, checked and priced by the workers.
+    unread = records.records()
+    following = next(unread, None)  # a reading error here is raised here, after the lines before it
     if following is None:
         return total
-    return _price_in_parallel(chain([following], rows), build, pricer, stream, write, total, workers)
+    return _price_in_parallel(chain([following], unread), records.cells, price_row, write, total, workers)
 
 
-def _given(workload: Workload) -> Workload:
-    return workload
+#: Prices one item (a CSV row's line number and cells, or a YAML workload): its line's text and exact total.
+PriceRow = Callable[..., "tuple[str, Decimal]"]
 
 
-def _price_in_order(items: Iterable[tuple[Any, ...]], build: Callable[..., Workload], pricer: Any, stream: Stream,
-                    write: Callable[[str], None], total: Decimal) -> Decimal:
+def _row_pricer(records: workload_files.CsvRecords, pricer: Any, stream: Stream, count_prompt: Any) -> PriceRow:
+    """Each row through the fast row where it has one (``fastrow``), else the general path."""
+    fast = fastrow.compile_row(records, pricer, stream)
+
+    def general(line: int, row: list[str]) -> tuple[str, Decimal]:
+        priced = pricer.strict(records.workload(line, row, count_prompt))
+        return stream.line(priced), priced.total
+
+    if fast is None:
+        return general
+
+    def price_row(line: int, row: list[str]) -> tuple[str, Decimal]:
+        return fast(line, row) or general(line, row)
+
+    return price_row
+
+
+def _price_in_order(items: Iterable[tuple[Any, ...]], price_row: PriceRow, write: Callable[[str], None],
+                    total: Decimal) -> Decimal:
+    add = add_exact
     for item in items:
-        line = pricer.strict(build(*item))
-        total = CONTEXT.add(total, line.total)  # exact: the default context keeps only 28 digits
-        write(stream.line(line))
+        text, amount = price_row(*item)
+        total = add(total, amount)
+        write(text)
     return total
 
 
@@ -98,24 +121,29 @@ def _workers() -> int:
 
 # -- parallel ------------------------------------------------------------------------------
 
-#: What a forked worker prices with: (build, pricer, stream), set before the pool is started.
-_JOB: tuple[Callable[..., Workload], Any, Stream] | None = None
+#: What a forked worker reads and prices each record with: (cells, price_row), set before the pool is started.
+_JOB: tuple[Callable[[int, Any], "list[str] | None"], PriceRow] | None = None
+
+#: A worker's result: its lines' text and their exact sum, up to its first error (and that error).
+Result = tuple[str, Decimal, "tuple[str, str, int] | None"]
 
 
-def _price_chunk(chunk: list[tuple[int, list[str]]]) -> tuple[str, list[Decimal], tuple[str, str, int] | None]:
-    """In a worker: the text and totals of a chunk's lines, up to its first error (and that error)."""
-    build, pricer, stream = _JOB  # type: ignore[misc]
-    parts, totals = [], []
+def _price_chunk(chunk: list[tuple[int, Any]]) -> Result:
+    """In a worker: check, price and render a chunk of records."""
+    cells, price_row = _JOB  # type: ignore[misc]
+    add, parts, total = add_exact, [], Decimal(0)
     try:
-        for item in chunk:
-            line = pricer.strict(build(*item))
-            totals.append(line.total)
-            parts.append(stream.line(line))
+        for line, record in chunk:
+            row = cells(line, record)
+            if row is not None:
+                text, amount = price_row(line, row)
+                total = add(total, amount)
+                parts.append(text)
     except LlmcostError as exc:
-        return "".join(parts), totals, ("", str(exc), exc.exit_code)
+        return "".join(parts), total, ("", str(exc), exc.exit_code)
     except Exception as exc:  # a bug: reported by the CLI's error boundary as it would be in one process
-        return "".join(parts), totals, (type(exc).__name__, str(exc), 0)
-    return "".join(parts), totals, None
+        return "".join(parts), total, (type(exc).__name__, str(exc), 0)
+    return "".join(parts), total, None
 
 
 class _Relayed(LlmcostError):
@@ -133,10 +161,10 @@ def _raise(error: tuple[str, str, int]) -> None:
     raise type(kind, (Exception,), {})(text)  # the same "internal error: TypeName: message"
 
 
-def _chunks(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[list[tuple[int, list[str]]], Exception | None]]:
-    """Chunks of rows; a reading error ends the last chunk, after the rows read before it."""
+def _chunks(rows: Iterator[tuple[int, Any]]) -> Iterator[tuple[list[tuple[int, Any]], Exception | None]]:
+    """Chunks of records; a reading error ends the last chunk, after the records read before it."""
     while True:
-        chunk: list[tuple[int, list[str]]] = []
+        chunk: list[tuple[int, Any]] = []
         try:
             for item in rows:
                 chunk.append(item)
@@ -151,17 +179,16 @@ def _chunks(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[list[tuple[
         yield chunk, None
 
 
-def _price_in_parallel(rows: Iterator[tuple[int, list[str]]], build: Callable[..., Workload], pricer: Any,
-                       stream: Stream, write: Callable[[str], None], total: Decimal, workers: int) -> Decimal:
+def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, Any], "list[str] | None"],
+                       price_row: PriceRow, write: Callable[[str], None], total: Decimal, workers: int) -> Decimal:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _JOB
-    _JOB = (build, pricer, stream)
+    _JOB = (cells, price_row)
     # A forked worker flushes its copy of these on exit: they must hold nothing that is not yet written.
     sys.stdout.flush()
     sys.stderr.flush()
-    add = CONTEXT.add
     pending: deque[Any] = deque()
     reading_error: Exception | None = None
     # An executor, not a multiprocessing.Pool: a worker that dies (killed, out of memory) fails the
@@ -172,9 +199,9 @@ def _price_in_parallel(rows: Iterator[tuple[int, list[str]]], build: Callable[..
             if chunk:
                 pending.append(pool.submit(_price_chunk, chunk))
             while pending and (len(pending) >= workers * PENDING_PER_WORKER or reading_error is not None):
-                total = _write_result(pending.popleft().result(), write, total, add)
+                total = _write_result(pending.popleft().result(), write, total)
         while pending:
-            total = _write_result(pending.popleft().result(), write, total, add)
+            total = _write_result(pending.popleft().result(), write, total)
     finally:
         _JOB = None
         pool.shutdown(wait=True, cancel_futures=True)  # on an error: drop the chunks past it
@@ -183,11 +210,9 @@ def _price_in_parallel(rows: Iterator[tuple[int, list[str]]], build: Callable[..
     return total
 
 
-def _write_result(result: tuple[str, list[Decimal], tuple[str, str, int] | None], write: Callable[[str], None],
-                  total: Decimal, add: Callable[[Decimal, Decimal], Decimal]) -> Decimal:
-    text, totals, error = result
-    for amount in totals:  # one by one, in input order: the same rounding as in one process
-        total = add(total, amount)
+def _write_result(result: Result, write: Callable[[str], None], total: Decimal) -> Decimal:
+    text, amount, error = result
+    total = add_exact(total, amount)  # exact: the same total as adding line by line in one process
     if text:
         write(text)
     if error is not None:

@@ -266,6 +266,11 @@ class _NewlineCounter:
         pass
 
 
+def _split(line: str) -> list[str]:
+    """The cells of a line with no quote in it: what csv.reader makes of it."""
+    return line.rstrip("\r\n").split(",")
+
+
 def _decode_hint(data: bytes, encoding: str) -> str:
     """What to tell a user whose bytes are not ``encoding``: GBK, or binary data."""
     if b"\0" in data:
@@ -288,6 +293,11 @@ class CsvRecords:
     error.  ``records.workload(line, row)`` checks its values and builds the Workload.  Reading
     and building are two steps so that ``pipeline`` can build and price rows in worker processes;
     ``read_csv`` does both, one row after the other.
+
+    A line with no quote in it is a whole record, and its cells are the line split at its commas
+    (what ``csv.reader`` makes of it, tests/test_fast_paths.py checks); ``csv.reader`` parses the
+    records that have a quote.  ``records.records()`` gives the records still to read before that
+    split and the shape check (``records.cells``), so that ``pipeline`` can leave both to its workers.
     """
 
     def __init__(self, source: Source, stream: IO[bytes], *, encoding: str = "utf-8"):
@@ -298,22 +308,50 @@ class CsvRecords:
             raise UsageError(f"unknown text encoding {encoding!r}") from None
         counted = _NewlineCounter(stream)
         text = io.TextIOWrapper(counted, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
-        reader = csv.reader(text, strict=True)
         self.name = name = source.name
+        # The lines as csv.reader reads them from the text (each with its line end), and how many were read.
+        lines, read = iter(text), [0]
+        held: list[str] = []  # a line with a quote, read here and handed to csv.reader
 
-        def rows() -> Iterator[tuple[int, list[str]]]:
-            """Each record and the first line it starts on (a quoted field may span lines)."""
+        def next_line() -> str | None:
+            try:
+                line = next(lines)
+            except StopIteration:
+                return None
+            except UnicodeDecodeError as exc:
+                # The decoder works a block ahead of the rows: find the line from the bytes.
+                at = counted.before + exc.object[:exc.start].count(b"\n") + 1
+                raise InputError(f"not valid {encoding} text", source=name, line=at,
+                                 hint=_decode_hint(exc.object[exc.start:exc.start + 256], encoding)) from None
+            read[0] += 1
+            return line
+
+        def feed() -> Iterator[str]:
+            """What csv.reader reads: the held line, then the lines a quoted field spans."""
             while True:
-                start = reader.line_num + 1
+                line = held.pop() if held else next_line()
+                if line is None:
+                    return
+                yield line
+
+        reader = csv.reader(feed(), strict=True)
+
+        def records() -> Iterator[tuple[int, str | list[str]]]:
+            """Each record and the first line it starts on: a line with no quote as it is, or parsed cells."""
+            while True:
+                line = next_line()
+                if line is None:
+                    return
+                # (csv.reader refuses a NUL before Python 3.11, and any field over the limit.)
+                if '"' not in line and "\0" not in line and len(line) <= MAX_FIELD_CHARS:
+                    yield read[0], line
+                    continue
+                start = read[0]
+                held.append(line)
                 try:
                     row = next(reader)
-                except StopIteration:
+                except StopIteration:  # pragma: no cover - the held line is always there to read
                     return
-                except UnicodeDecodeError as exc:
-                    # The decoder works a block ahead of the rows: find the line from the bytes.
-                    line = counted.before + exc.object[:exc.start].count(b"\n") + 1
-                    raise InputError(f"not valid {encoding} text", source=name, line=line,
-                                     hint=_decode_hint(exc.object[exc.start:exc.start + 256], encoding)) from None
                 except csv.Error as exc:
                     if "unexpected end of data" in str(exc):
                         raise InputError("malformed CSV: a quote opened in this row is never closed", source=name,
@@ -321,13 +359,14 @@ class CsvRecords:
                     if "field larger than field limit" in str(exc):
                         raise InputError(f"a field is longer than the {MAX_FIELD_CHARS:,}-character limit",
                                          source=name, line=start) from None
-                    raise InputError(f"malformed CSV: {exc}", source=name, line=reader.line_num) from None
+                    raise InputError(f"malformed CSV: {exc}", source=name, line=read[0]) from None
                 yield start, row
 
         csv.field_size_limit(MAX_FIELD_CHARS)
-        self._rows = it = rows()
+        self._records = it = records()
         header = None
-        for header_line, row in it:
+        for header_line, record in it:
+            row = _split(record) if type(record) is str else record
             if any(cell.strip() for cell in row):
                 header = row
                 break
@@ -354,24 +393,38 @@ class CsvRecords:
             if a not in seen and b not in seen:
                 raise InputError(f"missing required column {a!r} (or {b!r})", source=name, line=header_line)
         self._width = len(header)
+        self.columns = seen  # column name → its index in a row
         self._keys = tuple(seen)
         self._pick = operator.itemgetter(*seen.values())  # at least 3 columns: always a tuple
         self._name_at, self._model_at = seen.get("name"), seen["model"]
 
+    def records(self) -> Iterator[tuple[int, str | list[str]]]:
+        """The records not read yet: (first line, the line's text if it has no quote, else its cells)."""
+        return self._records
+
+    def cells(self, line: int, record: str | list[str]) -> list[str] | None:
+        """A record's cells, checked for shape; None for a blank line or llmcost's TOTAL row."""
+        row = _split(record) if type(record) is str else record
+        model = row[self._model_at] if len(row) == self._width else ""
+        if model and not model.isspace():
+            return row  # the common case: the right width, a model: not blank, not the TOTAL row
+        if not "".join(row).strip():
+            return None  # blank line: every cell blank
+        if len(row) != self._width:
+            kind = "short" if len(row) < self._width else "long"
+            raise InputError(f"{kind} row: {len(row)} fields where the header has {self._width}", source=self.name,
+                             line=line)
+        if self._name_at is not None and row[self._name_at].strip() == "TOTAL":
+            return None  # llmcost's own total row (no model), recomputed on the way out
+        return row
+
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        width, name_at, model_at = self._width, self._name_at, self._model_at
-        rows_read = 0
-        for line, row in self._rows:
-            if not "".join(row).strip():
-                continue  # blank line: every cell blank
-            if len(row) != width:
-                kind = "short" if len(row) < width else "long"
-                raise InputError(f"{kind} row: {len(row)} fields where the header has {width}", source=self.name,
-                                 line=line)
-            if name_at is not None and row[name_at].strip() == "TOTAL" and not row[model_at].strip():
-                continue  # llmcost's own total row, recomputed on the way out
-            rows_read += 1
-            yield line, row
+        cells, rows_read = self.cells, 0
+        for line, record in self._records:
+            row = cells(line, record)
+            if row is not None:
+                rows_read += 1
+                yield line, row
         if rows_read == 0:
             raise InputError("no workload rows after the header", source=self.name, line=self.header_line)
 

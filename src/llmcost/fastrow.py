@@ -1,0 +1,227 @@
+"""The CSV stream's fast row: a plain workload row straight to its priced CSV row.
+
+Pricing a workload CSV to CSV spends its time per row, and in the general path most of it goes
+on generality: a dict of the row's cells, a check function per column (present or not), a
+Workload, a Line with its notes, the band loop of graduated tiers.  A generated million-row file
+is almost all plain rows: numbers, a known model with a flat or whole-tier price, no prompt.
+
+``compile_row(records, pricer, stream)`` gives ``fast(line, row) -> (text, total)`` for such
+rows, or None where this file or these options have no fast path.  ``fast`` returns None for any
+row it does not recognise as plain, and that row takes the general path
+(``build_workload`` → ``Pricer.strict`` → ``Stream.line``), which gives its result or its error.
+So the fast path never decides what is an error: it accepts only values the general path's checks
+accept (it refuses more, never less), and it prices with the same Decimal operations in the same
+order and context, so every amount is the same number.  ``tests/test_fast_paths.py`` checks the
+two paths against each other on generated rows, bad and odd cells included.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, getcontext, setcontext
+from typing import Any, Callable
+
+from .calculator import ONE, ZERO, band_label
+from .errors import LlmcostError
+from .money import _HALF_UP, CENT, CONTEXT, exact, parse_currency
+from .render import CsvStream
+from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
+from .workload_files import OUTPUT_ONLY, CsvRecords
+
+#: Columns the fast row reads; the output-only columns llmcost writes are ignored by both paths.
+COLUMNS = frozenset(("name", "model", "requests_per_day", "requests_per_month", "days", "input_tokens",
+                     "output_tokens", "cached_ratio", "batch_ratio", "budget", "currency") + OUTPUT_ONLY)
+#: At most this many distinct model, ratio and currency cells are remembered.
+CACHE_SIZE = 4096
+
+FastRow = Callable[[int, list[str]], "tuple[str, Decimal] | None"]
+
+_DAYS_MIN, _DAYS_MAX, _THIRTY = Decimal(1), Decimal(MAX_DAYS), Decimal(30)
+
+
+def compile_row(records: CsvRecords, pricer: Any, stream: Any) -> FastRow | None:
+    """The fast row for this file, pricer (an ``api.Pricer``) and stream; None if there is none."""
+    columns = records.columns
+    if type(stream) is not CsvStream or pricer.pricing.free_quota or not columns.keys() <= COLUMNS:
+        return None  # another format, free quotas, or a prompt column
+    per_day_at, per_month_at = columns.get("requests_per_day"), columns.get("requests_per_month")
+    days_at = columns.get("days")
+    if (per_day_at is None) == (per_month_at is None) or (per_month_at is not None and days_at is not None):
+        return None  # both request columns (or days with requests per month): each row decides
+    return _compile(pricer, stream, columns)
+
+
+def _number(cell: str, low: Decimal, high: Decimal) -> Decimal | None:
+    """A plain number cell within [low, high]; None for anything else (blank, grouped, NaN, …)."""
+    if "," in cell or "_" in cell:
+        return None  # grouped digits: the general path reads (or refuses) them
+    try:
+        value = Decimal(cell)
+        return value if low <= value <= high else None  # NaN raises here, infinities are out of range
+    except ArithmeticError:
+        return None
+
+
+def _plain_cell(text: str) -> bool:
+    """A cell the csv module writes as it is, unquoted (numbers always are)."""
+    return '"' not in text and "," not in text and text.isprintable()
+
+
+def _compile(pricer: Any, stream: CsvStream, columns: dict[str, int]) -> FastRow:
+    currency = stream.head["currency"]
+    at = columns.get
+    name_at, model_at, in_at, out_at = at("name"), at("model"), at("input_tokens"), at("output_tokens")
+    per_day_at, per_month_at, days_at = at("requests_per_day"), at("requests_per_month"), at("days")
+    cached_at, batch_at, budget_at, currency_at = at("cached_ratio"), at("batch_ratio"), at("budget"), at("currency")
+    plans: dict[str, tuple[Any, ...] | None] = {}
+    ratios: dict[str, tuple[Decimal, str] | None] = {}
+    currencies: dict[str, bool] = {}
+    write_row = stream._row
+    quantize = _HALF_UP.quantize
+
+    def plan_of(cell: str) -> tuple[Any, ...] | None:
+        """What pricing a model cell needs, looked up once; None: the general path says why not."""
+        name = cell.strip()
+        if not name:
+            return None
+        p = pricer.pricing
+        try:
+            model = pricer.book.resolve(name)
+            entry = model.price_at(p.as_of)
+        except LlmcostError:
+            return None
+        if entry.mode == "graduated" or p.discounts.get(model.id, p.discounts.get(model.provider)):
+            return None
+        convert = None
+        if model.currency != currency:
+            if p.fx is None:
+                return None
+            convert = p.fx.convert
+        bands = tuple((band.up_to, band.input, band.input if band.cached_input is None else band.cached_input,
+                       band.input if band.batch_input is None else band.batch_input, band.output,
+                       band.output if band.batch_output is None else band.batch_output,
+                       band_label(entry, i) if entry.mode == "whole" else "")
+                      for i, band in enumerate(entry.bands))
+        fixed = (model.id, model.provider, entry.effective.isoformat(), "" if entry.source is None else entry.source)
+        joinable = all(_plain_cell(text) for text in fixed + (currency,) + tuple(band[-1] for band in bands))
+        return (bands, Decimal(entry.per), model.context_window, convert, model.currency, *fixed, joinable)
+
+    def ratio_of(cell: str) -> tuple[Decimal, str] | None:
+        if not cell or cell.isspace():
+            return ZERO, "0"
+        value = _number(cell, ZERO, ONE)
+        return None if value is None else (value, exact(value))
+
+    def currency_ok(cell: str) -> bool:
+        if not cell or cell.isspace():
+            return True
+        try:
+            parse_currency(cell)
+        except LlmcostError:
+            return False
+        return True
+
+    def fast(line: int, row: list[str]) -> tuple[str, Decimal] | None:
+        cell = row[model_at]
+        plan = plans.get(cell, False)
+        if plan is False:
+            if len(plans) >= CACHE_SIZE:
+                plans.clear()
+            plan = plans[cell] = plan_of(cell)
+        if plan is None:
+            return None
+        if budget_at is not None:
+            cell = row[budget_at]
+            if cell and not cell.isspace() and _number(cell, ZERO, MAX_BUDGET) is None:
+                return None
+        if currency_at is not None:
+            cell = row[currency_at]
+            ok = currencies.get(cell)
+            if ok is None:
+                if len(currencies) >= CACHE_SIZE:
+                    currencies.clear()
+                ok = currencies[cell] = currency_ok(cell)
+            if not ok:
+                return None
+        cached = batched = None
+        if cached_at is not None:
+            cell = row[cached_at]
+            cached = ratios.get(cell, False)
+            if cached is False:
+                if len(ratios) >= CACHE_SIZE:
+                    ratios.clear()
+                cached = ratios[cell] = ratio_of(cell)
+            if cached is None:
+                return None
+        if batch_at is not None:
+            cell = row[batch_at]
+            batched = ratios.get(cell, False)
+            if batched is False:
+                if len(ratios) >= CACHE_SIZE:
+                    ratios.clear()
+                batched = ratios[cell] = ratio_of(cell)
+            if batched is None:
+                return None
+        c, c_text = (ZERO, "0") if cached is None else cached
+        b, b_text = (ZERO, "0") if batched is None else batched
+        bands, per, window, convert, source, model_id, provider, effective, price_source, joinable = plan
+        saved = getcontext()
+        setcontext(CONTEXT)  # price_line's context (comparisons with a NaN raise in it)
+        try:
+            input_tokens = _number(row[in_at], ZERO, MAX_TOKENS)
+            output_tokens = _number(row[out_at], ZERO, MAX_TOKENS)
+            if input_tokens is None or output_tokens is None or input_tokens > window:
+                return None
+            if per_day_at is not None:
+                per_day = _number(row[per_day_at], ZERO, MAX_REQUESTS)
+                if per_day is None:
+                    return None
+                days = _THIRTY
+                if days_at is not None:
+                    cell = row[days_at]
+                    if cell and not cell.isspace():
+                        days = _number(cell, _DAYS_MIN, _DAYS_MAX)
+                        if days is None:
+                            return None
+                r = per_day * days
+                if r > MAX_REQUESTS:
+                    return None
+            else:
+                r = _number(row[per_month_at], ZERO, MAX_REQUESTS)
+                if r is None:
+                    return None
+            for band in bands:
+                if band[0] is None or input_tokens <= band[0]:
+                    break
+            _, price_in, price_cached, price_batch_in, price_out, price_batch_out, tier = band
+            # calculator.price_line's operations, one by one and in its order (leaving out adding zeros).
+            standard, batch = r * (ONE - b), r * b
+            cached_cost = standard * input_tokens * c * price_cached / per
+            input_cost = (standard * input_tokens * (ONE - c) * price_in / per + cached_cost
+                          + batch * input_tokens * price_batch_in / per)
+            output_cost = (standard * price_out + batch * price_batch_out) * output_tokens / per
+            total = input_cost + output_cost
+            if convert is not None:
+                input_cost = convert(input_cost, source, currency)
+                output_cost = convert(output_cost, source, currency)
+                total = convert(total, source, currency)
+            # render.line_csv_row's cells: money.plain() and render._quantity(), written out
+            rounded_in, rounded_out, rounded_total = quantize(input_cost, CENT), quantize(output_cost, CENT), \
+                quantize(total, CENT)
+            requests = str(int(r)) if r == r.to_integral_value() else exact(r)
+            tokens_in = str(int(input_tokens)) if input_tokens == input_tokens.to_integral_value() \
+                else exact(input_tokens)
+            tokens_out = str(int(output_tokens)) if output_tokens == output_tokens.to_integral_value() \
+                else exact(output_tokens)
+        except ArithmeticError:  # an amount too large to round to the fen: the general path says so
+            return None
+        finally:
+            setcontext(saved)
+        name = row[name_at].strip() if name_at is not None else ""
+        cells = [name or f"line {line}", model_id, provider, requests, tokens_in, tokens_out, c_text, b_text,
+                 currency, str(rounded_in) if rounded_in else "0.00", str(rounded_out) if rounded_out else "0.00",
+                 "0.00", "0.00", str(rounded_total) if rounded_total else "0.00", tier, effective, price_source]
+        if joinable and '"' not in name and "," not in name and name.isprintable():
+            return ",".join(cells) + "\n", total  # no cell the csv module would quote
+        return write_row(cells), total
+
+    return fast
