@@ -28,6 +28,8 @@ from .workload import Workload
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+NO_CACHE_PRICE = "no cache price published: cached share priced at the standard input rate"
+NO_BATCH_PRICE = "no batch price published: batch share priced at the standard rate"
 
 
 @dataclass(frozen=True, init=False)
@@ -185,9 +187,9 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
             off = -((subtotal + credit) * discount)
             notes.append(f"your discount of {exact(discount * 100)}% applied")
         if missing_cache:
-            notes.append("no cache price published: cached share priced at the standard input rate")
+            notes.append(NO_CACHE_PRICE)
         if missing_batch:
-            notes.append("no batch price published: batch share priced at the standard rate")
+            notes.append(NO_BATCH_PRICE)
 
         # The total converted once, from the exact total: a CNY→USD quotient per part would leave
         # their rounding in the sum (a 100% discount came to -3.3E-68 instead of 0).

@@ -1,9 +1,10 @@
-"""The CSV stream's fast row: a plain workload row straight to its priced CSV row.
+"""The workload stream's fast row: a plain workload row straight to its priced line.
 
-Pricing a workload CSV to CSV spends its time per row, and in the general path most of it goes
-on generality: a dict of the row's cells, a check function per column (present or not), a
-Workload, a Line with its notes, the band loop of graduated tiers.  A generated million-row file
-is almost all plain rows: numbers, a known model with a flat or whole-tier price, no prompt.
+Pricing a workload CSV to CSV, JSON or JSON Lines spends its time per row, and in the general
+path most of it goes on generality: a dict of the row's cells, a check function per column
+(present or not), a Workload, a Line with its notes, the band loop of graduated tiers.  A
+generated million-row file is almost all plain rows: numbers, a known model with a flat or
+whole-tier price, no prompt.
 
 ``compile_row(records, pricer, stream)`` gives ``fast(line, row) -> (text, total)`` for such
 rows, or None where this file or these options have no fast path.  ``fast`` returns None for any
@@ -11,8 +12,9 @@ row it does not recognise as plain, and that row takes the general path
 (``build_workload`` → ``Pricer.strict`` → ``Stream.line``), which gives its result or its error.
 So the fast path never decides what is an error: it accepts only values the general path's checks
 accept (it refuses more, never less), and it prices with the same Decimal operations in the same
-order and context, so every amount is the same number.  ``tests/test_fast_paths.py`` checks the
-two paths against each other on generated rows, bad and odd cells included.
+order and context, so every amount is the same number; the CSV row is ``render.line_csv_row``'s
+cells, the JSON line is ``render.line_dict``'s dict.  ``tests/test_fast_paths.py`` checks the
+two paths against each other on generated rows, bad and odd cells included, in every format.
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ from __future__ import annotations
 from decimal import Decimal, getcontext, setcontext
 from typing import Any, Callable
 
-from .calculator import ONE, ZERO, band_label
+from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, band_label
 from .errors import LlmcostError
 from .money import _HALF_UP, CENT, CONTEXT, exact, parse_currency
-from .render import CsvStream
+from .render import CsvStream, JsonLinesStream, JsonStream, Stream
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
 from .workload_files import OUTPUT_ONLY, CsvRecords
 
 #: Columns the fast row reads; the output-only columns llmcost writes are ignored by both paths.
 COLUMNS = frozenset(("name", "model", "requests_per_day", "requests_per_month", "days", "input_tokens",
                      "output_tokens", "cached_ratio", "batch_ratio", "budget", "currency") + OUTPUT_ONLY)
+#: The streams it writes: CSV, and JSON and JSON Lines (from the line's dict, as Stream.line does).
+STREAMS = (CsvStream, JsonStream, JsonLinesStream)
 #: At most this many distinct model, ratio and currency cells are remembered.
 CACHE_SIZE = 4096
 
@@ -41,7 +45,7 @@ _DAYS_MIN, _DAYS_MAX, _THIRTY = Decimal(1), Decimal(MAX_DAYS), Decimal(30)
 def compile_row(records: CsvRecords, pricer: Any, stream: Any) -> FastRow | None:
     """The fast row for this file, pricer (an ``api.Pricer``) and stream; None if there is none."""
     columns = records.columns
-    if type(stream) is not CsvStream or pricer.pricing.free_quota or not columns.keys() <= COLUMNS:
+    if type(stream) not in STREAMS or pricer.pricing.free_quota or not columns.keys() <= COLUMNS:
         return None  # another format, free quotas, or a prompt column
     per_day_at, per_month_at = columns.get("requests_per_day"), columns.get("requests_per_month")
     days_at = columns.get("days")
@@ -66,8 +70,9 @@ def _plain_cell(text: str) -> bool:
     return '"' not in text and "," not in text and text.isprintable()
 
 
-def _compile(pricer: Any, stream: CsvStream, columns: dict[str, int]) -> FastRow:
-    currency = stream.head["currency"]
+def _compile(pricer: Any, stream: Stream, columns: dict[str, int]) -> FastRow:
+    currency, csv = stream.head["currency"], type(stream) is CsvStream
+    line_text = stream.line_text
     at = columns.get
     name_at, model_at, in_at, out_at = at("name"), at("model"), at("input_tokens"), at("output_tokens")
     per_day_at, per_month_at, days_at = at("requests_per_day"), at("requests_per_month"), at("days")
@@ -75,7 +80,7 @@ def _compile(pricer: Any, stream: CsvStream, columns: dict[str, int]) -> FastRow
     plans: dict[str, tuple[Any, ...] | None] = {}
     ratios: dict[str, tuple[Decimal, str] | None] = {}
     currencies: dict[str, bool] = {}
-    write_row = stream._row
+    write_row = stream._row if csv else None
     quantize = _HALF_UP.quantize
 
     def plan_of(cell: str) -> tuple[Any, ...] | None:
@@ -99,11 +104,14 @@ def _compile(pricer: Any, stream: CsvStream, columns: dict[str, int]) -> FastRow
         bands = tuple((band.up_to, band.input, band.input if band.cached_input is None else band.cached_input,
                        band.input if band.batch_input is None else band.batch_input, band.output,
                        band.output if band.batch_output is None else band.batch_output,
-                       band_label(entry, i) if entry.mode == "whole" else "")
+                       band_label(entry, i) if entry.mode == "whole" else None,
+                       band.cached_input is None, band.batch_input is None or band.batch_output is None,
+                       exact(band.input), exact(band.output))
                       for i, band in enumerate(entry.bands))
-        fixed = (model.id, model.provider, entry.effective.isoformat(), "" if entry.source is None else entry.source)
-        joinable = all(_plain_cell(text) for text in fixed + (currency,) + tuple(band[-1] for band in bands))
-        return (bands, Decimal(entry.per), model.context_window, convert, model.currency, *fixed, joinable)
+        fixed = (model.id, model.provider, entry.effective.isoformat(), entry.source)
+        joinable = all(_plain_cell(text or "") for text in fixed + (currency,) + tuple(band[6] for band in bands))
+        return (bands, Decimal(entry.per), model.context_window, convert, model.currency, *fixed, joinable,
+                entry.unit, model.user)
 
     def ratio_of(cell: str) -> tuple[Decimal, str] | None:
         if not cell or cell.isspace():
@@ -163,7 +171,7 @@ def _compile(pricer: Any, stream: CsvStream, columns: dict[str, int]) -> FastRow
                 return None
         c, c_text = (ZERO, "0") if cached is None else cached
         b, b_text = (ZERO, "0") if batched is None else batched
-        bands, per, window, convert, source, model_id, provider, effective, price_source, joinable = plan
+        bands, per, window, convert, source, model_id, provider, effective, price_source, joinable, unit, user = plan
         saved = getcontext()
         setcontext(CONTEXT)  # price_line's context (comparisons with a NaN raise in it)
         try:
@@ -192,7 +200,7 @@ def _compile(pricer: Any, stream: CsvStream, columns: dict[str, int]) -> FastRow
             for band in bands:
                 if band[0] is None or input_tokens <= band[0]:
                     break
-            _, price_in, price_cached, price_batch_in, price_out, price_batch_out, tier = band
+            _, price_in, price_cached, price_batch_in, price_out, price_batch_out, tier = band[:7]
             # calculator.price_line's operations, one by one and in its order (leaving out adding zeros).
             standard, batch = r * (ONE - b), r * b
             cached_cost = standard * input_tokens * c * price_cached / per
@@ -204,24 +212,44 @@ def _compile(pricer: Any, stream: CsvStream, columns: dict[str, int]) -> FastRow
                 input_cost = convert(input_cost, source, currency)
                 output_cost = convert(output_cost, source, currency)
                 total = convert(total, source, currency)
-            # render.line_csv_row's cells: money.plain() and render._quantity(), written out
+                if not csv:
+                    cached_cost = convert(cached_cost, source, currency)
+            # render.line_dict's values: money.plain() and render._quantity(), written out
             rounded_in, rounded_out, rounded_total = quantize(input_cost, CENT), quantize(output_cost, CENT), \
                 quantize(total, CENT)
-            requests = str(int(r)) if r == r.to_integral_value() else exact(r)
-            tokens_in = str(int(input_tokens)) if input_tokens == input_tokens.to_integral_value() \
-                else exact(input_tokens)
-            tokens_out = str(int(output_tokens)) if output_tokens == output_tokens.to_integral_value() \
-                else exact(output_tokens)
+            requests = int(r) if r == r.to_integral_value() else exact(r)
+            tokens_in = int(input_tokens) if input_tokens == input_tokens.to_integral_value() else exact(input_tokens)
+            tokens_out = (int(output_tokens) if output_tokens == output_tokens.to_integral_value()
+                          else exact(output_tokens))
+            rounded_cached = None if csv else quantize(cached_cost, CENT)
         except ArithmeticError:  # an amount too large to round to the fen: the general path says so
             return None
         finally:
             setcontext(saved)
-        name = row[name_at].strip() if name_at is not None else ""
-        cells = [name or f"line {line}", model_id, provider, requests, tokens_in, tokens_out, c_text, b_text,
-                 currency, str(rounded_in) if rounded_in else "0.00", str(rounded_out) if rounded_out else "0.00",
-                 "0.00", "0.00", str(rounded_total) if rounded_total else "0.00", tier, effective, price_source]
-        if joinable and '"' not in name and "," not in name and name.isprintable():
-            return ",".join(cells) + "\n", total  # no cell the csv module would quote
-        return write_row(cells), total
+        name = (row[name_at].strip() if name_at is not None else "") or f"line {line}"
+        input_text = str(rounded_in) if rounded_in else "0.00"
+        output_text = str(rounded_out) if rounded_out else "0.00"
+        total_text = str(rounded_total) if rounded_total else "0.00"
+        if csv:  # render.line_csv_row's cells
+            cells = [name, model_id, provider, str(requests), str(tokens_in), str(tokens_out), c_text, b_text,
+                     currency, input_text, output_text, "0.00", "0.00", total_text, tier or "", effective,
+                     price_source or ""]
+            if joinable and '"' not in name and "," not in name and name.isprintable():
+                return ",".join(cells) + "\n", total  # no cell the csv module would quote
+            return write_row(cells), total
+        notes = []  # price_line's notes, with no free quota and no discount
+        if band[7] and c > 0:
+            notes.append(NO_CACHE_PRICE)
+        if band[8] and b > 0:
+            notes.append(NO_BATCH_PRICE)
+        return line_text({
+            "name": name, "model": model_id, "provider": provider, "requests_per_month": requests,
+            "input_tokens": tokens_in, "output_tokens": tokens_out, "input_tokens_method": "given",
+            "output_tokens_method": "given", "cached_ratio": c_text, "batch_ratio": b_text,
+            "input_cost": input_text, "cached_input_cost": str(rounded_cached) if rounded_cached else "0.00",
+            "output_cost": output_text, "free_quota": "0.00", "discount": "0.00", "total": total_text,
+            "price_currency": source, "input_price": band[9], "output_price": band[10], "price_unit": unit,
+            "tier": tier, "price_effective": effective, "source": price_source, "user_price": user,
+            "notes": notes}), total
 
     return fast
