@@ -20,7 +20,7 @@ two paths against each other on generated rows, bad and odd cells included, in e
 from __future__ import annotations
 
 from decimal import Decimal, getcontext, setcontext
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, band_label
 from .errors import LlmcostError
@@ -28,6 +28,9 @@ from .money import _HALF_UP, CENT, CONTEXT, exact, parse_currency
 from .render import CsvStream, JsonLinesStream, JsonStream, Stream
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
 from .workload_files import OUTPUT_ONLY, CsvRecords
+
+if TYPE_CHECKING:
+    from .api import Pricer
 
 #: Columns the fast row reads; the output-only columns llmcost writes are ignored by both paths.
 COLUMNS = frozenset(("name", "model", "requests_per_day", "requests_per_month", "days", "input_tokens",
@@ -39,11 +42,58 @@ CACHE_SIZE = 4096
 
 FastRow = Callable[[int, list[str]], "tuple[str, Decimal] | None"]
 
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """A cell's text → what ``compute`` makes of it, computed once; at most CACHE_SIZE kept."""
+
+    def __init__(self, compute: Callable[[str], Any]):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, cell: str) -> Any:
+        if len(self) >= CACHE_SIZE:
+            self.clear()
+        value = self[cell] = self.compute(cell)
+        return value
+
+
+class _Band(NamedTuple):
+    """One band of a price entry, as the fast row prices and renders it."""
+
+    up_to: int | None
+    input: Decimal
+    cached_input: Decimal  # the standard input price where no cache price is published
+    batch_input: Decimal  # the standard prices where no batch prices are published
+    output: Decimal
+    batch_output: Decimal
+    tier: str | None  # the line's tier: a whole-tier band's label, None on a flat price
+    no_cache_price: bool  # for price_line's notes
+    no_batch_price: bool
+    input_text: str  # the line's input_price and output_price
+    output_text: str
+
+
+class _Plan(NamedTuple):
+    """What pricing rows on one model cell needs, looked up once."""
+
+    bands: tuple[_Band, ...]
+    per: Decimal
+    context_window: int
+    convert: Callable[[Decimal, str, str], Decimal] | None  # into the report's currency, if not the model's
+    price_currency: str
+    model: str
+    provider: str
+    effective: str
+    source: str | None
+    unit: str
+    user: bool
+    joinable: bool  # no fixed cell of the CSV row needs quoting
+
 _DAYS_MIN, _DAYS_MAX, _THIRTY = Decimal(1), Decimal(MAX_DAYS), Decimal(30)
 
 
-def compile_row(records: CsvRecords, pricer: Any, stream: Any) -> FastRow | None:
-    """The fast row for this file, pricer (an ``api.Pricer``) and stream; None if there is none."""
+def compile_row(records: CsvRecords, pricer: Pricer, stream: Stream) -> FastRow | None:
+    """The fast row for this file, pricer and stream; None if there is none."""
     columns = records.columns
     if type(stream) not in STREAMS or pricer.pricing.free_quota or not columns.keys() <= COLUMNS:
         return None  # another format, free quotas, or a prompt column
@@ -70,21 +120,18 @@ def _plain_cell(text: str) -> bool:
     return '"' not in text and "," not in text and text.isprintable()
 
 
-def _compile(pricer: Any, stream: Stream, columns: dict[str, int]) -> FastRow:
+def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow:
     currency, csv = stream.head["currency"], type(stream) is CsvStream
     line_text = stream.line_text
     at = columns.get
     name_at, model_at, in_at, out_at = at("name"), at("model"), at("input_tokens"), at("output_tokens")
     per_day_at, per_month_at, days_at = at("requests_per_day"), at("requests_per_month"), at("days")
     cached_at, batch_at, budget_at, currency_at = at("cached_ratio"), at("batch_ratio"), at("budget"), at("currency")
-    plans: dict[str, tuple[Any, ...] | None] = {}
-    ratios: dict[str, tuple[Decimal, str] | None] = {}
-    currencies: dict[str, bool] = {}
     write_row = stream._row if csv else None
     quantize = _HALF_UP.quantize
 
-    def plan_of(cell: str) -> tuple[Any, ...] | None:
-        """What pricing a model cell needs, looked up once; None: the general path says why not."""
+    def plan_of(cell: str) -> _Plan | None:
+        """What pricing a model cell needs; None: the general path says why not."""
         name = cell.strip()
         if not name:
             return None
@@ -101,17 +148,18 @@ def _compile(pricer: Any, stream: Stream, columns: dict[str, int]) -> FastRow:
             if p.fx is None:
                 return None
             convert = p.fx.convert
-        bands = tuple((band.up_to, band.input, band.input if band.cached_input is None else band.cached_input,
-                       band.input if band.batch_input is None else band.batch_input, band.output,
-                       band.output if band.batch_output is None else band.batch_output,
-                       band_label(entry, i) if entry.mode == "whole" else None,
-                       band.cached_input is None, band.batch_input is None or band.batch_output is None,
-                       exact(band.input), exact(band.output))
-                      for i, band in enumerate(entry.bands))
-        fixed = (model.id, model.provider, entry.effective.isoformat(), entry.source)
-        joinable = all(_plain_cell(text or "") for text in fixed + (currency,) + tuple(band[6] for band in bands))
-        return (bands, Decimal(entry.per), model.context_window, convert, model.currency, *fixed, joinable,
-                entry.unit, model.user)
+        bands = tuple(_Band(
+            band.up_to, band.input, band.input if band.cached_input is None else band.cached_input,
+            band.input if band.batch_input is None else band.batch_input, band.output,
+            band.output if band.batch_output is None else band.batch_output,
+            band_label(entry, i) if entry.mode == "whole" else None,
+            band.cached_input is None, band.batch_input is None or band.batch_output is None,
+            exact(band.input), exact(band.output)) for i, band in enumerate(entry.bands))
+        effective = entry.effective.isoformat()
+        joinable = all(_plain_cell(text or "") for text in (model.id, model.provider, effective, entry.source, currency,
+                                                            *(band.tier for band in bands)))
+        return _Plan(bands, Decimal(entry.per), model.context_window, convert, model.currency, model.id,
+                     model.provider, effective, entry.source, entry.unit, model.user, joinable)
 
     def ratio_of(cell: str) -> tuple[Decimal, str] | None:
         if not cell or cell.isspace():
@@ -128,50 +176,30 @@ def _compile(pricer: Any, stream: Stream, columns: dict[str, int]) -> FastRow:
             return False
         return True
 
+    plans, ratios, currencies = _Memo(plan_of), _Memo(ratio_of), _Memo(currency_ok)
+
     def fast(line: int, row: list[str]) -> tuple[str, Decimal] | None:
-        cell = row[model_at]
-        plan = plans.get(cell, False)
-        if plan is False:
-            if len(plans) >= CACHE_SIZE:
-                plans.clear()
-            plan = plans[cell] = plan_of(cell)
+        plan = plans[row[model_at]]
         if plan is None:
             return None
         if budget_at is not None:
             cell = row[budget_at]
             if cell and not cell.isspace() and _number(cell, ZERO, MAX_BUDGET) is None:
                 return None
-        if currency_at is not None:
-            cell = row[currency_at]
-            ok = currencies.get(cell)
-            if ok is None:
-                if len(currencies) >= CACHE_SIZE:
-                    currencies.clear()
-                ok = currencies[cell] = currency_ok(cell)
-            if not ok:
-                return None
+        if currency_at is not None and not currencies[row[currency_at]]:
+            return None
         cached = batched = None
         if cached_at is not None:
-            cell = row[cached_at]
-            cached = ratios.get(cell, False)
-            if cached is False:
-                if len(ratios) >= CACHE_SIZE:
-                    ratios.clear()
-                cached = ratios[cell] = ratio_of(cell)
+            cached = ratios[row[cached_at]]
             if cached is None:
                 return None
         if batch_at is not None:
-            cell = row[batch_at]
-            batched = ratios.get(cell, False)
-            if batched is False:
-                if len(ratios) >= CACHE_SIZE:
-                    ratios.clear()
-                batched = ratios[cell] = ratio_of(cell)
+            batched = ratios[row[batch_at]]
             if batched is None:
                 return None
         c, c_text = (ZERO, "0") if cached is None else cached
         b, b_text = (ZERO, "0") if batched is None else batched
-        bands, per, window, convert, source, model_id, provider, effective, price_source, joinable, unit, user = plan
+        bands, per, window, convert, source, model_id, provider, effective, price_source, unit, user, joinable = plan
         saved = getcontext()
         setcontext(CONTEXT)  # price_line's context (comparisons with a NaN raise in it)
         try:
@@ -198,9 +226,10 @@ def _compile(pricer: Any, stream: Stream, columns: dict[str, int]) -> FastRow:
                 if r is None:
                     return None
             for band in bands:
-                if band[0] is None or input_tokens <= band[0]:
+                if band.up_to is None or input_tokens <= band.up_to:
                     break
-            _, price_in, price_cached, price_batch_in, price_out, price_batch_out, tier = band[:7]
+            (_, price_in, price_cached, price_batch_in, price_out, price_batch_out, tier, no_cache_price,
+             no_batch_price, input_price, output_price) = band
             # calculator.price_line's operations, one by one and in its order (leaving out adding zeros).
             standard, batch = r * (ONE - b), r * b
             cached_cost = standard * input_tokens * c * price_cached / per
@@ -238,9 +267,9 @@ def _compile(pricer: Any, stream: Stream, columns: dict[str, int]) -> FastRow:
                 return ",".join(cells) + "\n", total  # no cell the csv module would quote
             return write_row(cells), total
         notes = []  # price_line's notes, with no free quota and no discount
-        if band[7] and c > 0:
+        if no_cache_price and c > 0:
             notes.append(NO_CACHE_PRICE)
-        if band[8] and b > 0:
+        if no_batch_price and b > 0:
             notes.append(NO_BATCH_PRICE)
         return line_text({
             "name": name, "model": model_id, "provider": provider, "requests_per_month": requests,
@@ -248,7 +277,7 @@ def _compile(pricer: Any, stream: Stream, columns: dict[str, int]) -> FastRow:
             "output_tokens_method": "given", "cached_ratio": c_text, "batch_ratio": b_text,
             "input_cost": input_text, "cached_input_cost": str(rounded_cached) if rounded_cached else "0.00",
             "output_cost": output_text, "free_quota": "0.00", "discount": "0.00", "total": total_text,
-            "price_currency": source, "input_price": band[9], "output_price": band[10], "price_unit": unit,
+            "price_currency": source, "input_price": input_price, "output_price": output_price, "price_unit": unit,
             "tier": tier, "price_effective": effective, "source": price_source, "user_price": user,
             "notes": notes}), total
 
