@@ -169,6 +169,19 @@ def test_changes_to_and_from_zero_and_across_units(cli, tmp_path):
     assert "  2024-01-01 " + "█" * 15 + " " * 15 + " 0.5\n  2024-06-01 " + " " * 30 + " 0\n" in table
 
 
+def test_a_change_that_does_not_end_is_rounded_to_six_places_in_json(cli, tmp_path):
+    path = tmp_path / "gamma.yaml"
+    path.write_text(EDGES.replace('input: "0", output: "0", source: "https://example.com/g/2"',
+                                  'input: "0.1666", output: "2.5", source: "https://example.com/g/2"'),
+                    encoding="utf-8")
+    data = report(cli, "history", "gamma-trial", "--prices", str(path), *AS_OF)
+    second = data["models"][0]["entries"][1]
+    # 0.5 → 0.1666 is -0.6668 exactly; 1 → 2.5 is +1.5; 0.1666 → 1 per 1M is +5.002400960384153…
+    assert (second["input_change"], second["output_change"]) == ("-0.6668", "1.5")
+    third = data["models"][0]["entries"][2]
+    assert (third["input_change"], third["input_change_label"]) == ("5.002401", "+500.2%")
+
+
 def test_flat_to_tiered_compares_the_first_band_and_says_so(cli, tmp_path):
     path = tmp_path / "gamma.yaml"
     path.write_text(EDGES, encoding="utf-8")

@@ -18,11 +18,13 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from .errors import UsageError
-from .money import CONTEXT, exact, percent
+from .money import CONTEXT, exact, percent, round_to
 from .prices import UNITS, Band, Model, PriceBook, PriceEntry
 
 PER_1M = 1_000_000
 FIRST, NEW, CHANGE = "first", "new price", "change"
+#: A change's fraction in JSON is rounded to this (half up): -0.975 stays, a cut to a third is -0.666667.
+FRACTION_PLACES = Decimal("0.000001")
 
 
 def per_1m(price: Decimal, unit: str) -> Decimal:
@@ -48,8 +50,9 @@ class Change:
 
     @property
     def value(self) -> str | None:
-        """The exact fraction as a decimal string (the JSON field); None without one."""
-        return None if self.fraction is None else exact(self.fraction)
+        """The fraction as a decimal string (the JSON field), rounded to FRACTION_PLACES (a cut to
+        a third is -0.666667, not 60 digits of sixes); None without one."""
+        return None if self.fraction is None else exact(round_to(self.fraction, FRACTION_PLACES))
 
 
 def change(old: Decimal | None, new: Decimal) -> Change:

@@ -89,6 +89,11 @@ def round_money(amount: Decimal) -> Decimal:
     return _HALF_UP.quantize(amount, CENT)
 
 
+def round_to(value: Decimal, step: Decimal) -> Decimal:
+    """The same rule for a number that is not money: to a multiple of ``step`` (0.000001), half up."""
+    return _HALF_UP.quantize(value, step)
+
+
 def plain(amount: Decimal) -> str:
     """A rounded amount as a plain decimal string: '41.40', '-0.05', '0.00'."""
     rounded = _HALF_UP.quantize(amount, CENT)

@@ -64,9 +64,9 @@ def entry_dict(h: HistoryEntry) -> dict[str, Any]:
 def history_report(hist: History, digest: str) -> dict[str, Any]:
     """The JSON contract of ``llmcost history`` (schema_version 1).
 
-    Changes are exact fractions as decimal strings (``"-0.9625"`` is -96.25%),
-    computed per 1M tokens; null for a model's first price and for a price from 0
-    (its label says "new price")."""
+    Changes are fractions as decimal strings rounded to six places, half up (``"-0.9625"``
+    is -96.25%, a cut to a third ``"-0.666667"``), computed per 1M tokens; null for a model's
+    first price and for a price from 0 (its label says "new price")."""
     models = []
     for mh in hist.models:
         m = mh.model
