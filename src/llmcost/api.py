@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from . import prices
 from .calculator import Bill, CannotServe, Line, Skipped, price_line
 from .errors import InputError, LlmcostError, UnknownModelError, UsageError
-from .money import CONTEXT, FxRate, exact_sum
+from .money import FxRate, exact_sum
 from .prices import Model, NoPriceError, PriceBook, PriceEntry
-from .workload import (MAX_DAYS, MAX_REQUESTS, Workload, check_number, check_ratio, check_tokens,
-                       monthly_requests)
+from .workload import FLAG_NAMES, Workload, check_ratio, check_tokens, monthly_requests
 
 if TYPE_CHECKING:
     from .budget import Baseline, Limit, Verdict
@@ -170,23 +169,10 @@ class EstimateRequest:
             raise UsageError("give --output-tokens (tokens per request) or --output-sample")
         if self.output_tokens is not None and self.output_sample is not None:
             raise UsageError("give --output-tokens or --output-sample, not both")
-        if (self.requests_per_day is None) == (self.requests_per_month is None):
-            both = self.requests_per_day is not None
-            raise UsageError("give --requests-per-day or --requests-per-month" + (", not both" if both else ""))
-        if self.days is not None and self.requests_per_day is None:
-            raise UsageError("--days only goes with --requests-per-day")
-        for value, flag in ((self.requests_per_day, "--requests-per-day"), (self.requests_per_month,
-                                                                            "--requests-per-month")):
-            if value is not None:
-                check_number(value, flag, maximum=MAX_REQUESTS)
-        if self.days is not None:
-            check_number(self.days, "--days", minimum=Decimal(1), maximum=Decimal(MAX_DAYS))
-        if self.requests_per_day is not None:
-            check_number(CONTEXT.multiply(self.requests_per_day, self.days or Decimal(30)),
-                         "--requests-per-day × --days", maximum=MAX_REQUESTS)
+        requests = monthly_requests(self.requests_per_day, self.requests_per_month, self.days, names=FLAG_NAMES)
         return Workload(
             model=model,
-            requests_per_month=monthly_requests(self.requests_per_day, self.requests_per_month, self.days),
+            requests_per_month=requests,
             input_tokens=check_tokens(self.input_tokens or Decimal(0), "--input-tokens"),
             output_tokens=check_tokens(self.output_tokens or Decimal(0), "--output-tokens"),
             cached_ratio=check_ratio(self.cached_ratio, "--cached-ratio"),

@@ -70,22 +70,35 @@ def check_number(value: Decimal, what: str, *, minimum: Decimal = ZERO, maximum:
     return value
 
 
+@dataclass(frozen=True)
+class RequestNames:
+    """What ``monthly_requests``' messages call the numbers: words for a file's rows, flags for the CLI."""
+
+    per_day: str = "requests per day"
+    per_month: str = "requests per month"
+    days: str = "days"
+    product: str = "requests per month"  # per_day × days
+
+
+FLAG_NAMES = RequestNames("--requests-per-day", "--requests-per-month", "--days", "--requests-per-day × --days")
+
+
 def monthly_requests(per_day: Decimal | None, per_month: Decimal | None, days: Decimal | None,
-                     *, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+                     *, error=UsageError, names: RequestNames = RequestNames()) -> Decimal:  # type: ignore[no-untyped-def]
     """requests_per_day × days (default 30), or requests_per_month; exactly one of the two."""
     if per_day is not None and per_month is not None:
-        raise error("give requests per day or per month, not both")
+        raise error(f"give {names.per_day} or {names.per_month}, not both")
     if per_day is None and per_month is None:
-        raise error("give requests per day or per month")
+        raise error(f"give {names.per_day} or {names.per_month}")
     if per_month is not None:
         if days is not None:
-            raise error("days only goes with requests per day")
-        return check_number(per_month, "requests per month", maximum=MAX_REQUESTS, error=error)
-    days = Decimal(30) if days is None else check_number(days, "days", minimum=Decimal(1),
+            raise error(f"{names.days} only goes with {names.per_day}")
+        return check_number(per_month, names.per_month, maximum=MAX_REQUESTS, error=error)
+    check_number(per_day, names.per_day, maximum=MAX_REQUESTS, error=error)
+    days = Decimal(30) if days is None else check_number(days, names.days, minimum=Decimal(1),
                                                           maximum=Decimal(MAX_DAYS), error=error)
-    check_number(per_day, "requests per day", maximum=MAX_REQUESTS, error=error)
     total = CONTEXT.multiply(per_day, days)  # exact: the default context keeps only 28 digits
-    return check_number(total, "requests per month", maximum=MAX_REQUESTS, error=error)
+    return check_number(total, names.product, maximum=MAX_REQUESTS, error=error)
 
 
 def check_tokens(value: Decimal, what: str, *, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
