@@ -146,11 +146,12 @@ def both_ways(monkeypatch, data: str, *args: str):
     return sequential, parallel, bool(calls)
 
 
+@pytest.mark.parametrize("options", [[], ["--free-quota"], ["--discount", "alpha=10%"]])  # the last two: no fast row
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 @pytest.mark.parametrize("currency", ["CNY", "USD"])
-def test_parallel_output_is_the_same(monkeypatch, fmt, currency):
+def test_parallel_output_is_the_same(monkeypatch, fmt, currency, options):
     data = "\n".join([HEADER] + rows(40)) + "\n"
-    sequential, parallel, used = both_ways(monkeypatch, data, "-f", fmt, "--currency", currency)
+    sequential, parallel, used = both_ways(monkeypatch, data, "-f", fmt, "--currency", currency, *options)
     assert used and sequential.code == 0
     assert parallel == sequential
     if fmt == "json":
