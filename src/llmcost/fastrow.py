@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, band_label
 from .errors import LlmcostError
-from .money import _HALF_UP, CENT, CONTEXT, exact, parse_currency
-from .render import CsvStream, JsonLinesStream, JsonStream, Stream
+from .money import CONTEXT, exact, parse_currency, plain
+from .render import CsvStream, JsonLinesStream, JsonStream, Stream, _quantity
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
 from .workload_files import OUTPUT_ONLY, CsvRecords
 
@@ -128,7 +128,6 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
     per_day_at, per_month_at, days_at = at("requests_per_day"), at("requests_per_month"), at("days")
     cached_at, batch_at, budget_at, currency_at = at("cached_ratio"), at("batch_ratio"), at("budget"), at("currency")
     write_row = stream._row if csv else None
-    quantize = _HALF_UP.quantize
 
     def plan_of(cell: str) -> _Plan | None:
         """What pricing a model cell needs; None: the general path says why not."""
@@ -243,27 +242,20 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
                 total = convert(total, source, currency)
                 if not csv:
                     cached_cost = convert(cached_cost, source, currency)
-            # render.line_dict's values: money.plain() and render._quantity(), written out
-            rounded_in, rounded_out, rounded_total = quantize(input_cost, CENT), quantize(output_cost, CENT), \
-                quantize(total, CENT)
-            requests = int(r) if r == r.to_integral_value() else exact(r)
-            tokens_in = int(input_tokens) if input_tokens == input_tokens.to_integral_value() else exact(input_tokens)
-            tokens_out = (int(output_tokens) if output_tokens == output_tokens.to_integral_value()
-                          else exact(output_tokens))
-            rounded_cached = None if csv else quantize(cached_cost, CENT)
+            # render.line_dict's values
+            input_text, output_text, total_text = plain(input_cost), plain(output_cost), plain(total)
+            requests, tokens_in, tokens_out = _quantity(r), _quantity(input_tokens), _quantity(output_tokens)
+            cached_text = None if csv else plain(cached_cost)
         except ArithmeticError:  # an amount too large to round to the fen: the general path says so
             return None
         finally:
             setcontext(saved)
         name = (row[name_at].strip() if name_at is not None else "") or f"line {line}"
-        input_text = str(rounded_in) if rounded_in else "0.00"
-        output_text = str(rounded_out) if rounded_out else "0.00"
-        total_text = str(rounded_total) if rounded_total else "0.00"
         if csv:  # render.line_csv_row's cells
             cells = [name, model_id, provider, str(requests), str(tokens_in), str(tokens_out), c_text, b_text,
                      currency, input_text, output_text, "0.00", "0.00", total_text, tier or "", effective,
                      price_source or ""]
-            if joinable and '"' not in name and "," not in name and name.isprintable():
+            if joinable and _plain_cell(name):
                 return ",".join(cells) + "\n", total  # no cell the csv module would quote
             return write_row(cells), total
         notes = []  # price_line's notes, with no free quota and no discount
@@ -275,7 +267,7 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             "name": name, "model": model_id, "provider": provider, "requests_per_month": requests,
             "input_tokens": tokens_in, "output_tokens": tokens_out, "input_tokens_method": "given",
             "output_tokens_method": "given", "cached_ratio": c_text, "batch_ratio": b_text,
-            "input_cost": input_text, "cached_input_cost": str(rounded_cached) if rounded_cached else "0.00",
+            "input_cost": input_text, "cached_input_cost": cached_text,
             "output_cost": output_text, "free_quota": "0.00", "discount": "0.00", "total": total_text,
             "price_currency": source, "input_price": input_price, "output_price": output_price, "price_unit": unit,
             "tier": tier, "price_effective": effective, "source": price_source, "user_price": user,
