@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Iterable
 
 from .errors import UsageError
@@ -86,7 +86,7 @@ _HALF_UP.rounding = ROUND_HALF_UP
 
 def round_money(amount: Decimal) -> Decimal:
     """The one rounding rule: to the fen/cent, half up."""
-    return _HALF_UP.quantize(amount, CENT)
+    return round_to(amount, CENT)
 
 
 def round_to(value: Decimal, step: Decimal) -> Decimal:
@@ -126,8 +126,7 @@ def exact_sum(amounts: Iterable[Decimal]) -> Decimal:
 
 def percent(fraction: Decimal) -> str:
     """0.0125 → '1.3%' (half up, one decimal)."""
-    with localcontext(CONTEXT):
-        return f"{(fraction * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    return f"{round_to(CONTEXT.multiply(fraction, Decimal(100)), Decimal('0.1'))}%"
 
 
 @dataclass(frozen=True)
