@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from llmcost import prices
+from llmcost import book as prices
 from llmcost.cli import app
 
 DATA = Path(__file__).parent / "data"
@@ -24,6 +24,7 @@ def _cache_dir(tmp_path_factory):
 def _test_book(monkeypatch, _cache_dir):
     monkeypatch.setenv("LLMCOST_BOOK", str(BOOK))
     monkeypatch.setenv("LLMCOST_CACHE_DIR", str(_cache_dir))  # the parsed-book cache, never ~/.cache
+    monkeypatch.setenv("LLMCOST_DATA_DIR", str(_cache_dir / "data"))  # its secret, never ~/.local
     for name in ("LLMCOST_PRICES", "NO_COLOR", "LLMCOST_DEBUG", "LLMCOST_NO_CACHE"):
         monkeypatch.delenv(name, raising=False)
 

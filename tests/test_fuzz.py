@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from conftest import BOOK, run, warm_tokenizers
-from llmcost import api, prices, render, workload_files
+from llmcost import api, render, workload_files
+from llmcost import book as prices
 from llmcost.errors import EXIT_INPUT, LlmcostError
 
 FUZZ_EXAMPLES = int(os.environ.get("LLMCOST_FUZZ_EXAMPLES", "600"))

@@ -35,7 +35,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import BOOK, run, warm_tokenizers
-from llmcost import api, prices, render, workload_files
+from llmcost import api, render, workload_files
+from llmcost import book as prices
 from llmcost.calculator import price_line
 from llmcost.money import FxRate, parse_decimal, plain, round_money
 from llmcost.workload import Workload

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llmcost import prices
+from llmcost import book as prices
 from llmcost.errors import UnknownModelError
 from llmcost.resources import shipped_prices_dir
 

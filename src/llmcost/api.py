@@ -17,11 +17,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from . import prices
+from .book import load as load_price_book
 from .calculator import Bill, CannotServe, Line, Skipped, price_line
 from .errors import InputError, LlmcostError, UnknownModelError, UsageError
 from .money import FxRate, exact_sum
-from .prices import Model, NoPriceError, PriceBook, PriceEntry
+from .book import Model, NoPriceError, PriceBook, PriceEntry
 from .workload import FLAG_NAMES, Workload, check_ratio, check_tokens, monthly_requests
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 def load_book(user_prices: str | None = None) -> PriceBook:
-    return prices.load(user_prices)
+    return load_price_book(user_prices)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal, getcontext, setcontext
 
 from .money import CONTEXT, FxRate, exact, exact_sum
-from .prices import Band, Model, NoPriceError, PriceEntry
+from .book import Band, Model, NoPriceError, PriceEntry
 from .workload import Workload
 
 ZERO = Decimal(0)

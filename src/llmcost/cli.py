@@ -599,7 +599,7 @@ def prices_validate(
         metavar="PATH", help="A price file or folder [default: the shipped book].")] = None,
 ) -> None:
     """Validate price files against the schema and the book's rules (dates, sources, aliases)."""
-    from . import prices as prices_mod
+    from . import book as prices_mod
     from .resources import shipped_prices_dir
 
     files = prices_mod.validate(path if path is not None else shipped_prices_dir())
@@ -615,7 +615,7 @@ def prices_diff(
     """What a price-book change does: models added/removed, prices changed (with %), fields changed.
     Exit 0 with or without differences; 2 if a file is invalid."""
     from . import history
-    from . import prices as prices_mod
+    from . import book as prices_mod
     from .render_history import diff_report, render_diff
 
     fmt = _format(fmt, ("table", "json", "markdown"))

@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import UsageError
 from .money import CONTEXT, exact, percent, round_to
-from .prices import UNITS, Band, Model, PriceBook, PriceEntry
+from .book import UNITS, Band, Model, PriceBook, PriceEntry
 
 PER_1M = 1_000_000
 FIRST, NEW, CHANGE = "first", "new price", "change"

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from . import __version__
 from .calculator import Bill, Line, Skipped
 from .money import CONTEXT, ROUNDING_RULE, FxRate, add_exact, exact, fmt, percent, plain
-from .prices import Model, PriceBook, PriceEntry
+from .book import Model, PriceBook, PriceEntry
 
 SCHEMA_VERSION = 1
 FORMATS = ("table", "json", "csv", "markdown")

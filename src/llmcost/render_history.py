@@ -15,7 +15,7 @@ from typing import Any
 from . import __version__
 from .history import BookDiff, Change, History, HistoryEntry, ModelDiff, per_1m
 from .money import exact
-from .prices import Model, PriceEntry
+from .book import Model, PriceEntry
 from .render import SCHEMA_VERSION, console, md_table, rich_table, to_json
 
 BAR_WIDTH = 30

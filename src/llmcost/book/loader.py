@@ -1,212 +1,27 @@
-"""The price book: load and validate price files, resolve model names, dated prices.
+"""Loading the price book: parse and validate price files, merge the shipped book with a user's,
+and cache the parsed base book (``book.cache``).
 
-A ``PriceBook`` is immutable once built.  It is made from the shipped files in
-``llmcost/prices`` plus, optionally, a user's file or folder (``--prices`` or
-``LLMCOST_PRICES``) whose models add to or replace shipped ones.
+The book is made from the shipped files in ``llmcost/price_files`` (``prices/`` in the source
+tree) plus, optionally, a user's file or folder (``--prices`` or ``LLMCOST_PRICES``) whose models
+add to or replace shipped ones.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
-import pickle
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import InputError, PriceBookError, UnknownModelError, UsageError
-from .money import FxRate
-from .resources import shipped_prices_dir
-from .yamlsafe import Locator, load_file
-
-UNITS = {"1K": 1_000, "10K": 10_000, "1M": 1_000_000}
-SPECIAL_FILES = {"fx.yaml", "tokenizers.yaml"}
-
-
-@dataclass(frozen=True)
-class Band:
-    """Prices per ``unit`` tokens for requests whose input is at most ``up_to`` tokens."""
-
-    up_to: int | None
-    input: Decimal
-    output: Decimal
-    cached_input: Decimal | None = None
-    batch_input: Decimal | None = None
-    batch_output: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class FreeQuota:
-    tokens: int
-    period: str  # "once" | "month"
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class PriceEntry:
-    """One dated price of a model, as the vendor quoted it."""
-
-    effective: date
-    unit: str
-    mode: str  # "flat" | "whole" | "graduated"
-    bands: tuple[Band, ...]
-    source: str
-    note: str | None = None
-    free_quota: FreeQuota | None = None
-
-    @property
-    def per(self) -> int:
-        return UNITS[self.unit]
-
-    @property
-    def flat(self) -> Band:
-        return self.bands[0]
-
-    def unit_label(self, currency: str) -> str:
-        unit = {"1K": "1K", "10K": "10K", "1M": "1M"}[self.unit]
-        return f"{currency}/{unit} tokens"
-
-
-@dataclass(frozen=True)
-class Model:
-    id: str
-    name: str
-    provider: str
-    currency: str
-    context_window: int
-    tokenizer: str
-    prices: tuple[PriceEntry, ...]
-    aliases: tuple[str, ...] = ()
-    retired: date | None = None
-    note: str | None = None
-    origin: str = ""
-    user: bool = False  # priced from a user's file
-
-    def price_at(self, when: date) -> PriceEntry:
-        """The entry in force on ``when``; an error before the first one."""
-        current = None
-        for entry in self.prices:
-            if entry.effective <= when:
-                current = entry
-        if current is None:
-            raise NoPriceError(self, when)
-        if self.retired is not None and when >= self.retired:
-            raise NoPriceError(self, when, retired=True)
-        return current
-
-
-class NoPriceError(InputError):
-    def __init__(self, model: Model, when: date, retired: bool = False):
-        if retired:
-            message = f"{model.id} was retired on {model.retired.isoformat()}, before {when.isoformat()}"
-        else:
-            message = (f"{model.id} has no price on or before {when.isoformat()} "
-                       f"(its first price is from {model.prices[0].effective.isoformat()})")
-        super().__init__(message)
-        self.model, self.when = model, when
-
-
-@dataclass(frozen=True)
-class Family:
-    provider: str
-    names: tuple[str, ...]
-    prefix: str
-    flagship: str | None
-
-
-@dataclass(frozen=True)
-class FxTable:
-    rates: tuple[FxRate, ...]
-
-    def at(self, when: date) -> FxRate | None:
-        """The last rate on or before ``when``; None before the first one."""
-        current = None
-        for rate in self.rates:
-            if rate.date is not None and rate.date <= when:
-                current = rate
-        return current
-
-
-@dataclass(frozen=True)
-class PriceBook:
-    models: dict[str, Model]
-    families: tuple[Family, ...] = ()
-    fx: FxTable | None = None
-    files: tuple[str, ...] = ()
-    digest: str = ""
-    _names: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
-
-    # -- lookup -----------------------------------------------------------
-    def resolve(self, name: str) -> Model:
-        """An id, alias (case-insensitive) or family name/prefix → one model."""
-        key = _norm(name)
-        if not key:
-            raise UsageError("empty model name")
-        ids = self._names.get(key)
-        if ids is None:
-            ids = self._family_match(key)
-        if not ids:
-            raise UnknownModelError(name, self.suggest(key))
-        if len(ids) > 1:
-            raise UsageError(f"model name {name!r} is ambiguous: it matches {', '.join(sorted(ids))}",
-                             hint="use the model id")
-        return self.models[ids[0]]
-
-    def _family_match(self, key: str) -> tuple[str, ...]:
-        for fam in self.families:
-            for fname in fam.names:
-                fkey = _norm(fname)
-                if key == fkey and fam.flagship:
-                    return (fam.flagship,)
-                for sep in ("-", " ", "_", ""):
-                    if sep == "" and fkey.isascii():
-                        continue  # "qwenlong" is not "qwen-long"; "豆包pro-32k" may be
-                    if key.startswith(fkey + sep) and len(key) > len(fkey + sep):
-                        rest = key[len(fkey + sep):]
-                        candidate = _norm(f"{fam.prefix}-{rest}")
-                        if candidate in self._names:
-                            return self._names[candidate]
-        return ()
-
-    def suggest(self, key: str) -> list[str]:
-        hits = difflib.get_close_matches(key, list(self._names), n=3, cutoff=0.6)
-        out: list[str] = []
-        for hit in hits:
-            for model_id in self._names[hit]:
-                if model_id not in out:
-                    out.append(model_id)
-        return out[:3]
-
-    def select(self, names: Iterable[str] = (), providers: Iterable[str] = (), everything: bool = False) -> list[Model]:
-        """Models named, or all of the given providers, or all; in a stable order."""
-        names, providers = list(names), [p.strip().lower() for p in providers]
-        known = sorted({m.provider for m in self.models.values()})
-        for provider in providers:
-            if provider not in known:
-                close = difflib.get_close_matches(provider, known, n=1)
-                hint = f"did you mean {close[0]}?" if close else f"providers: {', '.join(known)}"
-                raise UsageError(f"unknown provider {provider!r}", hint=hint)
-        chosen: list[Model] = []
-        for name in names:
-            model = self.resolve(name)
-            if providers and model.provider not in providers:
-                raise UsageError(f"{model.id} is a {model.provider} model, not in --provider {','.join(providers)}")
-            if model not in chosen:
-                chosen.append(model)
-        if not names and (everything or providers):
-            chosen = [m for m in self.models.values() if not providers or m.provider in providers]
-        return chosen
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.strip().lower().split())
-
-
-# -- loading ---------------------------------------------------------------
+from ..errors import InputError, PriceBookError
+from ..money import FxRate
+from ..resources import shipped_prices_dir
+from ..yamlsafe import Locator, load_file
+from .model import Band, Family, FreeQuota, FxTable, Model, PriceBook, PriceEntry, _norm
 
 @cache
 def _compiled(schema_name: str):  # type: ignore[no-untyped-def]
@@ -425,54 +240,26 @@ def build(parsed: list[_Parsed]) -> PriceBook:
                      digest=digest.hexdigest()[:16], _names=resolved)
 
 
+#: The classes a cached book is made of (``book.cache`` restores only these).
+_CACHED_CLASSES = (Model, PriceEntry, Band, FreeQuota, Family, FxTable, FxRate)
+
+
 @cache
 def _base(folder: Path) -> _Parsed:
-    """The base book, parsed and validated once per content: a pickle of the result is kept in the
-    cache folder, keyed by llmcost's version and code, the folder and the bytes of every file in it
-    (a changed file is a new key). Parsing the YAML costs ~130 ms; the pickle loads in ~5 ms."""
+    """The base book, parsed and validated once per content (see ``book.cache``): keyed by
+    llmcost's version and code, the folder (as given and resolved: the parsed book keeps its files'
+    paths as given, and a relative path is only right from where it was given) and every file."""
+    from .. import __version__, money
+    from . import cache as book_cache, model
+
     files = _files(folder)
-    cache_file = _cache_file(folder, files)
-    if cache_file is not None:
-        try:
-            with open(cache_file, "rb") as f:
-                parsed = pickle.load(f)
-            if isinstance(parsed, _Parsed):
-                return parsed
-        except Exception:  # missing, unreadable, or from an incompatible build: parse again
-            pass
-    parsed = _parse_paths(files, user=False)
-    if cache_file is not None:
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, cache_file)
-        except OSError:  # a read-only home is fine: no cache, same result
-            pass
-    return parsed
-
-
-def _cache_file(folder: Path, files: list[Path]) -> Path | None:
-    """Where the parsed book is cached; None when caching is off (``LLMCOST_NO_CACHE=1``)."""
-    if os.environ.get("LLMCOST_NO_CACHE"):
-        return None
-    base = os.environ.get("LLMCOST_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "llmcost")
-    from . import __version__
-
-    # The folder as given as well as resolved: the parsed book keeps its files' paths as given, and a
-    # relative path is only right from where it was given.
-    key = hashlib.sha256(f"{__version__}\0{folder}\0{folder.resolve()}\0".encode())
-    try:
-        # The code that defines the pickled classes is part of the key too (a development build
-        # keeps its version number while they change).
-        from . import money
-
-        for path in (Path(__file__), Path(money.__file__), *files):
-            key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
-        return None  # let the parser report the unreadable file
-    return Path(base) / f"book-{key.hexdigest()[:32]}.pickle"
+    store = book_cache.BookCache.default((*_CACHED_CLASSES, _Parsed))
+    key = None
+    if store is not None:
+        key = book_cache.cache_key(
+            [__version__.encode(), str(folder).encode(), str(folder.resolve()).encode()], files,
+            [Path(__file__), Path(model.__file__), Path(book_cache.__file__), Path(money.__file__)])
+    return book_cache.cached(key, store, lambda: _parse_paths(files, user=False))
 
 
 def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
@@ -484,7 +271,7 @@ def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
         files = _files(Path(user_path))
         for path in files:
             if path.name == "tokenizers.yaml":  # not merged: refused, never silently ignored
-                from .tokens import known_tokenizers
+                from ..tokens import known_tokenizers
 
                 raise PriceBookError(f"{path}: a tokenizers.yaml in --prices is not read; your models must name a "
                                      f"shipped tokenizer: {', '.join(known_tokenizers())}")
@@ -499,7 +286,7 @@ def load_only(path: str | os.PathLike[str]) -> PriceBook:
 
 def validate(path: str | os.PathLike[str]) -> list[str]:
     """Check a file or folder; returns the files checked. Raises on the first problem."""
-    from .tokens import known_tokenizers
+    from ..tokens import known_tokenizers
 
     parsed = _parse_paths(_files(Path(path)), user=True)
     book = build([parsed])
