@@ -51,9 +51,17 @@ class _Refused(yaml.YAMLError):
 _orig_compose_node = yaml.composer.Composer.compose_node
 
 
+#: How deeply collections may nest: a price or workload file needs 6 levels; 2,000 nested ``[``
+#: took seconds to refuse (and deeper ones reach Python's recursion limit).
+MAX_DEPTH = 32
+
+
 def _strict_compose_node(self: _Loader, parent, index):  # type: ignore[no-untyped-def]
-    """Refuse aliases, anchors and explicit tags before anything is built."""
+    """Refuse aliases, anchors, explicit tags and deep nesting before anything is built."""
     event = self.peek_event()
+    depth = getattr(self, "_llmcost_depth", 0)
+    if depth >= MAX_DEPTH and isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+        raise _Refused(f"YAML nested more than {MAX_DEPTH} levels deep", event.start_mark)
     if isinstance(event, yaml.AliasEvent):
         raise _Refused("YAML aliases (*name) are not allowed", event.start_mark)
     anchor = getattr(event, "anchor", None)
@@ -62,7 +70,11 @@ def _strict_compose_node(self: _Loader, parent, index):  # type: ignore[no-untyp
     tag = getattr(event, "tag", None)
     if tag not in (None, "!"):  # the parser reports a tag only when one is written
         raise _Refused(f"YAML tags ({tag}) are not allowed", event.start_mark)
-    return _orig_compose_node(self, parent, index)
+    self._llmcost_depth = depth + 1
+    try:
+        return _orig_compose_node(self, parent, index)
+    finally:
+        self._llmcost_depth = depth
 
 
 _Loader.compose_node = _strict_compose_node  # type: ignore[method-assign]
