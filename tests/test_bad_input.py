@@ -452,7 +452,7 @@ YAML_CASES = {
     "duplicate-name": (W + "  - name: bot\n    model: alpha-lite\n    requests_per_month: 1\n"
                            "    input_tokens: 1\n    output_tokens: 1\n",
                        "{p}, line 8, field workloads[1].name: duplicate workload name 'bot'"),
-    "nested-too-deeply": ("a: " + "[" * 5000 + "]" * 5000 + "\n", "{p}: invalid YAML: nested too deeply"),
+    "nested-too-deeply": ("a: " + "[" * 5000 + "]" * 5000 + "\n", "{p}, line 1: YAML nested more than 32 levels deep"),
     "binary-junk": (b"\x00\x01\x02\xff\xfe" * 100, "{p}: not valid utf-8 text at byte 3 (pass --encoding NAME)"),
     "gbk": ((W.replace("name: bot", "name: 客服")).encode("gbk"),
             "{p}: not valid utf-8 text at byte 32 (it looks like GBK; pass --encoding gbk)"),
