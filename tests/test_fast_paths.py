@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 import test_properties as props
 from conftest import run
-from llmcost import cli, pipeline, render
+from llmcost import pipeline, render
+from llmcost.cli import estimate as cli_estimate
 from llmcost.errors import InputError
 from llmcost.money import CENT, CONTEXT, GROUPING_HINT, plain, ungroup
 from llmcost.workload_files import _number
@@ -172,7 +173,7 @@ def with_bad(n: int, at: int, bad: str) -> str:
                                  "wx,alpha-lite,1,99999999,1,0,0"])  # more tokens than the context window
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_parallel_stops_at_the_same_bad_row(monkeypatch, at, bad, fmt):
-    monkeypatch.setattr(cli._Output, "LIMIT", 200)  # so that lines before the error are written
+    monkeypatch.setattr(cli_estimate._Output, "LIMIT", 200)  # so that lines before the error are written
     sequential, parallel, used = both_ways(monkeypatch, with_bad(30, at, bad), "-f", fmt)
     assert sequential.code == 2 and sequential.err.startswith(f"llmcost: error: <stdin>, line {at + 2}")
     # Rows 0-3 are priced here; from row 4 on, the workers check and price them (a short row too).

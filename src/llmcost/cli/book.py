@@ -1,0 +1,102 @@
+"""Commands that read the price book: models, history, and the prices group (validate, diff)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+from .app import app, prices_app
+from .options import (
+    AllModels,
+    AsOf,
+    Format,
+    PricesPath,
+    Providers,
+    ReportFormat,
+    _as_of,
+    _color,
+    _emit,
+    _format,
+    _width,
+)
+
+
+@app.command()
+def models(
+    provider: Providers = None,
+    as_of: AsOf = None,
+    fmt: Format = "table",
+    prices: PricesPath = None,
+) -> None:
+    """List the price book: every model with the price in force on --as-of."""
+    from .. import api
+    from ..render import models_report, render_models
+
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    book = api.load_book(prices)
+    when = _as_of(as_of)
+    chosen = book.select(providers=provider or [], everything=True)
+    _emit(render_models(models_report(chosen, when, book), fmt, color=_color(), width=_width()))
+
+
+@app.command()
+def history(
+    model: Annotated[Optional[list[str]], typer.Argument(metavar="MODEL...",
+        help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False)] = None,
+    provider: Providers = None,
+    all_models: AllModels = False,
+    since: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help="Only prices effective on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option(
+        metavar="DATE", help="Only prices effective on or before YYYY-MM-DD.")] = None,
+    as_of: AsOf = None,
+    fmt: Format = "table",
+    prices: PricesPath = None,
+) -> None:
+    """Each dated price of models with its change from the one before; with --since/--until, every change
+    in that window sorted by date (the price war)."""
+    from .. import api
+    from .. import history as hist
+    from ..render_history import history_report, render_history
+
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    start, end = hist.parse_date(since, "--since"), hist.parse_date(until, "--until")
+    book = api.load_book(prices)
+    if not model and not provider and not all_models and start is None and end is None:
+        raise UsageError("give models, --provider NAME, --all, or a --since/--until window")
+    chosen = book.select(model or [], provider or [], everything=True)
+    result = hist.history(chosen, _as_of(as_of), start, end)
+    _emit(render_history(history_report(result, book.digest), fmt, color=_color(), width=_width()))
+
+
+@prices_app.command("validate")
+def prices_validate(
+    path: Annotated[Optional[str], typer.Argument(
+        metavar="PATH", help="A price file or folder [default: the shipped book].")] = None,
+) -> None:
+    """Validate price files against the schema and the book's rules (dates, sources, aliases)."""
+    from .. import book as prices_mod
+    from ..resources import shipped_prices_dir
+
+    files = prices_mod.validate(path if path is not None else shipped_prices_dir())
+    typer.echo(f"ok: {len(files)} file(s) valid")
+
+
+@prices_app.command("diff")
+def prices_diff(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The price file or folder before the change.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The price file or folder after the change.")],
+    fmt: ReportFormat = "table",
+) -> None:
+    """What a price-book change does: models added/removed, prices changed (with %), fields changed.
+    Exit 0 with or without differences; 2 if a file is invalid."""
+    from .. import book as prices_mod
+    from .. import history
+    from ..render_history import diff_report, render_diff
+
+    fmt = _format(fmt, ("table", "json", "markdown"))
+    old_book, new_book = prices_mod.load_only(old), prices_mod.load_only(new)
+    result = history.diff(old_book, new_book, old, new)
+    _emit(render_diff(diff_report(result), fmt, color=_color(), width=_width()))

@@ -1,0 +1,262 @@
+"""Commands that price workloads: estimate, compare, check, and init (an example workload file)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+from ..money import parse_decimal
+from .app import app
+from .options import (
+    AllModels,
+    AsOf,
+    BatchRatio,
+    CachedRatio,
+    Currency,
+    Days,
+    Discounts,
+    Encoding,
+    Format,
+    FreeQuota,
+    InputFormat,
+    InputTokens,
+    Models,
+    OutputSample,
+    OutputTokens,
+    PricesPath,
+    Prompt,
+    PromptFile,
+    Providers,
+    Rate,
+    ReportFormat,
+    RequestsPerDay,
+    RequestsPerMonth,
+    StreamFormat,
+    Workloads,
+    _color,
+    _emit,
+    _format,
+    _pricer,
+    _refuse_with_workloads,
+    _request,
+    _stdin,
+    _width,
+)
+
+
+@app.command()
+def estimate(
+    model: Models = None,
+    all_models: AllModels = False,
+    provider: Providers = None,
+    workloads: Workloads = None,
+    requests_per_day: RequestsPerDay = None,
+    requests_per_month: RequestsPerMonth = None,
+    input_tokens: InputTokens = None,
+    output_tokens: OutputTokens = None,
+    days: Days = None,
+    cached_ratio: CachedRatio = "0",
+    batch_ratio: BatchRatio = "0",
+    prompt: Prompt = None,
+    prompt_file: PromptFile = None,
+    output_sample: OutputSample = None,
+    currency: Currency = "CNY",
+    rate: Rate = None,
+    as_of: AsOf = None,
+    discount: Discounts = None,
+    free_quota: FreeQuota = False,
+    fmt: StreamFormat = "table",
+    input_format: InputFormat = None,
+    encoding: Encoding = "utf-8",
+    prices: PricesPath = None,
+) -> None:
+    """Estimate the monthly bill of a workload on one model, several, or all; or of a workload file."""
+    from .. import api
+    from ..render import bill_report, render_bill
+
+    fmt = _format(fmt, ("table", "json", "jsonl", "csv", "markdown"))
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    if workloads is not None:
+        _refuse_with_workloads(model=model, all=all_models, provider=provider, requests_per_day=requests_per_day,
+                               requests_per_month=requests_per_month, input_tokens=input_tokens,
+                               output_tokens=output_tokens, days=days, cached_ratio=cached_ratio,
+                               batch_ratio=batch_ratio, prompt=prompt, prompt_file=prompt_file,
+                               output_sample=output_sample)
+        _price_workload_file(pricer, workloads, fmt, input_format, encoding)
+        return
+    request = _request(model, all_models, provider, requests_per_day, requests_per_month, input_tokens,
+                       output_tokens, days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding)
+    bill = api.estimate(pricer, request)
+    _emit(render_bill(bill_report(bill, pricer.book), fmt, color=_color(), width=_width()))
+
+
+def _price_workload_file(pricer, path: str, fmt: str, input_format: str | None, encoding: str) -> None:  # type: ignore[no-untyped-def]
+    """Read, price and write one workload at a time (see render.Stream)."""
+    from .. import pipeline
+    from ..money import plain
+    from ..render import report_head, stream_for
+
+    p = pricer.pricing
+    head = report_head(p.currency, p.as_of, p.fx, pricer.book)
+    stream = stream_for(fmt, head, color=_color(), width=_width())
+    out = _Output()
+    out.write(stream.begin())
+    total = pipeline.price_file(pricer, path, stdin=_stdin(), input_format=input_format, encoding=encoding,
+                                stream=stream, write=out.write, parallel=fmt in pipeline.PARALLEL_FORMATS)
+    out.write(stream.end([], plain(total)))
+    out.close()
+
+
+class _Output:
+    """Buffers the first MiB of output, so a bad row early in a file prints nothing at all;
+    past that, output streams (a later error still leaves no TOTAL row and exits 2)."""
+
+    LIMIT = 1024 * 1024
+
+    def __init__(self) -> None:
+        self.parts: list[str] | None = []
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        if self.parts is None:
+            sys.stdout.write(text)
+            return
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > self.LIMIT:
+            sys.stdout.write("".join(self.parts))
+            self.parts = None
+
+    def close(self) -> None:
+        if self.parts is not None:
+            sys.stdout.write("".join(self.parts))
+        sys.stdout.flush()
+
+
+@app.command()
+def compare(
+    workloads: Workloads = None,
+    model: Annotated[Optional[list[str]], typer.Option(
+        "--model", "-m", metavar="MODEL", help="Only these models (repeatable) [default: every model].")] = None,
+    provider: Providers = None,
+    baseline_model: Annotated[Optional[str], typer.Option(metavar="MODEL",
+        help="Also show the saving against this model (e.g. what you use today).")] = None,
+    requests_per_day: RequestsPerDay = None,
+    requests_per_month: RequestsPerMonth = None,
+    input_tokens: InputTokens = None,
+    output_tokens: OutputTokens = None,
+    days: Days = None,
+    cached_ratio: CachedRatio = "0",
+    batch_ratio: BatchRatio = "0",
+    prompt: Prompt = None,
+    prompt_file: PromptFile = None,
+    output_sample: OutputSample = None,
+    currency: Currency = "CNY",
+    rate: Rate = None,
+    as_of: AsOf = None,
+    discount: Discounts = None,
+    free_quota: FreeQuota = False,
+    fmt: Format = "table",
+    input_format: InputFormat = None,
+    encoding: Encoding = "utf-8",
+    prices: PricesPath = None,
+) -> None:
+    """Price one workload (flags) or a workload file on every model, cheapest first, with savings."""
+    from .. import api, workload_files
+    from ..render import compare_report, render_compare
+
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    models = pricer.book.select(model or [], provider or [], everything=True)
+    if workloads is not None:
+        _refuse_with_workloads(requests_per_day=requests_per_day, requests_per_month=requests_per_month,
+                               input_tokens=input_tokens, output_tokens=output_tokens, days=days,
+                               cached_ratio=cached_ratio, batch_ratio=batch_ratio, prompt=prompt,
+                               prompt_file=prompt_file, output_sample=output_sample)
+        items = list(workload_files.read(workloads, stdin=_stdin(), input_format=input_format,
+                                         encoding=encoding, count_prompt=api.prompt_counter(pricer.book)))
+    else:
+        request = _request([], False, [], requests_per_day, requests_per_month, input_tokens, output_tokens,
+                           days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding)
+        items = [api.request_workload(request)]
+    comparison = api.compare(pricer, items, models, baseline_model)
+    _emit(render_compare(compare_report(comparison, pricer.book), fmt, color=_color(), width=_width()))
+
+
+@app.command()
+def check(
+    workloads: Annotated[str, typer.Argument(
+        metavar="FILE", help="A CSV or YAML workload file, or - for stdin.", show_default=False)],
+    budget: Annotated[Optional[str], typer.Option(
+        metavar="AMOUNT", help="Monthly budget for the total, in --currency.")] = None,
+    currency: Currency = "CNY",
+    rate: Rate = None,
+    as_of: AsOf = None,
+    discount: Discounts = None,
+    free_quota: FreeQuota = False,
+    baseline: Annotated[Optional[str], typer.Option(metavar="PATH",
+        help="An earlier JSON report (estimate --workloads -f json, or check -f json) to compare with.")] = None,
+    max_increase: Annotated[Optional[str], typer.Option(metavar="LIMIT",
+        help="Fail if the total rose more than this since --baseline: 10% or an amount, e.g. 500.")] = None,
+    max_increase_per_workload: Annotated[Optional[str], typer.Option(metavar="LIMIT",
+        help="Fail if any workload rose more than this since --baseline: 10% or an amount.")] = None,
+    fmt: ReportFormat = "table",
+    input_format: InputFormat = None,
+    encoding: Encoding = "utf-8",
+    prices: PricesPath = None,
+) -> None:
+    """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input."""
+    from pathlib import Path
+
+    from .. import api, workload_files
+    from .. import budget as budgets
+    from ..render import check_report, render_check, report_head
+    from ..workload import MAX_BUDGET, check_number
+    from ..yamlsafe import read_text
+
+    fmt = _format(fmt, ("table", "json", "markdown"))
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    limit, per_workload = (None if text is None else budgets.parse_limit(text, what) for text, what in (
+        (max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload")))
+    total_budget = None if budget is None else check_number(parse_decimal(budget, "--budget"), "--budget",
+                                                            maximum=MAX_BUDGET)
+    base = None if baseline is None else budgets.parse_baseline(read_text(Path(baseline), limit=64 * 1024 * 1024),
+                                                                baseline)
+    rows = workload_files.read(workloads, stdin=_stdin(), input_format=input_format, encoding=encoding,
+                               count_prompt=api.prompt_counter(pricer.book))
+    verdict = api.check(pricer, rows, total_budget=total_budget, baseline=base, max_increase=limit,
+                        max_increase_per_workload=per_workload)
+    p = pricer.pricing
+    report = check_report(verdict, report_head(p.currency, p.as_of, p.fx, pricer.book))
+    _emit(render_check(report, fmt, color=_color(), width=_width()))
+    if not (fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()):  # else the table just said it
+        typer.echo(f"llmcost: {report['summary']}", err=True)
+    if not verdict.passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def init(
+    path: Annotated[str, typer.Argument(
+        metavar="PATH", help="Where to write the example workload file (- for stdout).")] = "llmcost.yaml",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example workload file to start from."""
+    from pathlib import Path
+
+    from ..workload_files import EXAMPLE_YAML
+
+    if path == "-":
+        _emit(EXAMPLE_YAML)
+        return
+    target = Path(path)
+    if target.exists() and not force:
+        raise UsageError(f"{path} already exists", hint="pass --force to overwrite it")
+    try:
+        target.write_text(EXAMPLE_YAML, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path}; price it with: llmcost estimate --workloads {path}", err=True)
