@@ -182,7 +182,7 @@ class EstimateRequest:
 
 def request_workload(request: EstimateRequest) -> Workload:
     """The one workload a set of flags describes (prompt and sample kept for per-model counting)."""
-    workload = replace(request.workload(""), name=None, prompt=request.prompt)
+    workload = replace(request.workload(""), name=None, prompt=request.prompt, output_sample=request.output_sample)
     if request.output_sample is not None:
         workload = replace(workload, output_method="sample")
     return workload
@@ -293,9 +293,9 @@ def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], base
         lines = []
         try:
             for workload in workloads:
-                moved = replace(workload, model=model.id)
-                if workload.prompt is not None:  # recount the prompt with this model's tokenizer
-                    moved = with_counted_text(moved, model, workload.prompt, None)
+                # a prompt and an output sample are recounted with this model's tokenizer, as estimate does
+                moved = with_counted_text(replace(workload, model=model.id), model, workload.prompt,
+                                          workload.output_sample)
                 lines.append(pricer.price(moved, model))
         except CannotServe as exc:
             cannot.append(Skipped(workload, model, str(exc)))
