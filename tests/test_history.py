@@ -366,13 +366,30 @@ def test_diff_bad_format_exits_2(cli):
 
 
 def test_a_long_unbroken_note_folds_within_the_terminal_width(cli, tmp_path):
-    # a note quoting a Chinese announcement has no space to break at; the table stays 120 wide
+    # a note quoting a Chinese announcement has no space to break at: on a 120-column terminal the
+    # table stays 120 wide; piped, the note stays on one line
     from rich.cells import cell_len
 
+    from llmcost.render_history import render_history
+
     path = tmp_path / "gamma.yaml"
+    note = "阿里云宣布降价" * 30
     path.write_text(EDGES.replace('source: "https://example.com/g/1"}',
-                                  'source: "https://example.com/g/1", note: "' + "阿里云宣布降价" * 30 + '"}'),
+                                  'source: "https://example.com/g/1", note: "' + note + '"}'),
                     encoding="utf-8")
-    out = cli("history", "gamma-trial", "--prices", str(path), *AS_OF).out
-    assert "阿里云宣布降价" in out
-    assert max(cell_len(row) for row in out.splitlines()) == 120
+    report = json.loads(cli("history", "gamma-trial", "--prices", str(path), *AS_OF, "-f", "json").out)
+    screen = render_history(report, "table", width=120)
+    assert "阿里云宣布降价" in screen
+    assert max(cell_len(row) for row in screen.splitlines()) == 120
+    piped = cli("history", "gamma-trial", "--prices", str(path), *AS_OF).out
+    assert note in piped
+
+
+def test_piped_output_is_never_wrapped_to_a_width(cli, tmp_path):
+    # issue 11: "No differences between A and B." broke in two in a clone with a long path
+    deep = tmp_path / ("a-checkout-folder-whose-name-is-long-like-a-ci-runner-workspace-" * 3)
+    deep.mkdir()
+    old = deep / "old.yaml"
+    old.write_bytes((DATA / "diff" / "old.yaml").read_bytes())
+    r = cli("prices", "diff", str(old), str(old))
+    assert (r.code, r.out) == (0, f"No differences between {old} and {old}.\n")

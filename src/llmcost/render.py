@@ -329,7 +329,12 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 # -- rich tables -----------------------------------------------------------------------
 
-def console(color: bool, width: int):  # type: ignore[no-untyped-def]
+#: The console width used for output that is not going to a terminal: wide enough that nothing wraps.
+UNWRAPPED = 1_000_000
+
+
+def console(color: bool, width: int | None):  # type: ignore[no-untyped-def]
+    """A console for one report; ``width`` None means not a terminal: nothing is wrapped to a width."""
     from rich.console import Console
     from rich.measure import Measurement
     from rich.table import Table
@@ -346,7 +351,7 @@ def console(color: bool, width: int):  # type: ignore[no-untyped-def]
             finally:
                 self.width = width
 
-    return _Console(file=io.StringIO(), force_terminal=color, no_color=not color, width=width,
+    return _Console(file=io.StringIO(), force_terminal=color, no_color=not color, width=width or UNWRAPPED,
                     color_system="standard" if color else None, highlight=False, soft_wrap=False,
                     legacy_windows=False, emoji=False)
 
@@ -394,7 +399,7 @@ def _subtotal_rows(report: dict[str, Any], headers: list[str]) -> list[list[str]
             for provider, amount in sorted(report.get("subtotals", {}).items())]
 
 
-def to_table(report: dict[str, Any], *, color: bool = False, width: int = 120, title: str | None = None) -> str:
+def to_table(report: dict[str, Any], *, color: bool = False, width: int | None = None, title: str | None = None) -> str:
     headers, rows, align = _estimate_rows(report)
     cur = report["currency"]
     footer = ["Total"] + [""] * (len(headers) - 3) + [_amount(report["total"], cur), ""]
@@ -409,7 +414,7 @@ def to_table(report: dict[str, Any], *, color: bool = False, width: int = 120, t
     return out.file.getvalue()
 
 
-def render_bill(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+def render_bill(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt_name in STREAMS:
         return render_stream(report, fmt_name)
     if fmt_name == "markdown":
@@ -421,7 +426,7 @@ class TableStream(Stream):
     """Table or markdown for a workload file: holds at most ``limit`` lines (a summary
     by model beyond that) and per-provider subtotals, rendered at the end."""
 
-    def __init__(self, head: dict[str, Any], *, markdown: bool = False, color: bool = False, width: int = 120,
+    def __init__(self, head: dict[str, Any], *, markdown: bool = False, color: bool = False, width: int | None = None,
                  limit: int = 500):
         super().__init__(head)
         self.markdown, self.color, self.width, self.limit = markdown, color, width, limit
@@ -455,7 +460,7 @@ class TableStream(Stream):
         return to_table(report, color=self.color, width=self.width)
 
 
-def stream_for(fmt_name: str, head: dict[str, Any], *, color: bool = False, width: int = 120) -> Stream:
+def stream_for(fmt_name: str, head: dict[str, Any], *, color: bool = False, width: int | None = None) -> Stream:
     if fmt_name in STREAMS:
         return STREAMS[fmt_name](head)
     return TableStream(head, markdown=fmt_name == "markdown", color=color, width=width)
@@ -499,7 +504,7 @@ def _model_cells(row: dict[str, Any]) -> list[str]:
             row["price_effective"] or row["status"]]
 
 
-def render_models(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+def render_models(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt_name == "json":
         return to_json(report)
     if fmt_name == "csv":
@@ -549,7 +554,7 @@ def count_report(results: list[Any], models: list[Model]) -> dict[str, Any]:
 COUNT_CSV = ["input", "model", "tokenizer", "tokens", "exact", "method"]
 
 
-def render_counts(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+def render_counts(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt_name == "json":
         return to_json(report)
     inputs = {row["input"] for row in report["counts"]}
@@ -617,7 +622,7 @@ def _bar(amount: Decimal, top: Decimal, width: int = 30) -> str:
     return "█" * max(cells, 1 if amount > 0 else 0)
 
 
-def render_compare(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+def render_compare(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt_name == "json":
         return to_json(report)
     cur = report["currency"]
@@ -877,7 +882,7 @@ def check_to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def check_to_table(report: dict[str, Any], *, color: bool = False, width: int = 120) -> str:
+def check_to_table(report: dict[str, Any], *, color: bool = False, width: int | None = None) -> str:
     headers, rows, align = _check_rows(report, ("ok", "OVER"))
     out = console(color, width)
     table = rich_table(None, headers, rows[:-1], align, rows[-1])
@@ -895,7 +900,7 @@ def check_to_table(report: dict[str, Any], *, color: bool = False, width: int = 
     return out.file.getvalue()
 
 
-def render_check(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+def render_check(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt_name == "json":
         return to_json(report)
     if fmt_name == "markdown":

@@ -197,7 +197,7 @@ def _window_caption(report: dict[str, Any]) -> str:
             "changes are from the entry before, per 1M tokens.")
 
 
-def _history_table(report: dict[str, Any], color: bool, width: int) -> str:
+def _history_table(report: dict[str, Any], color: bool, width: int | None) -> str:
     out = console(color, width)
     sources = _Sources()
     window = report["since"] is not None or report["until"] is not None
@@ -224,7 +224,7 @@ def _history_table(report: dict[str, Any], color: bool, width: int) -> str:
 
         rest = rich_table(None, MODEL_HEADERS[:-1], [row[:-1] for row in rows], MODEL_ALIGN[:-1])
         used = Measurement.get(out, out.options.update_width(10**6), rest).minimum
-        table.columns[-1].max_width = max(24, width - used - 3)
+        table.columns[-1].max_width = None if width is None else max(24, width - used - 3)
         out.print(table)
         for line in _chart(model, ascii_only=False):
             out.print(line, markup=False)
@@ -263,7 +263,7 @@ def _history_markdown(report: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def render_history(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+def render_history(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt_name == "json":
         return to_json(report)
     if fmt_name == "csv":
@@ -366,7 +366,7 @@ def _diff_caption(report: dict[str, Any]) -> str:
             f"{s['models_removed']} removed, {s['models_changed']} changed.")
 
 
-def render_diff(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int = 120) -> str:
+def render_diff(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt_name == "json":
         return to_json(report)
     rows = _diff_rows(report)

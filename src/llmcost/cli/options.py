@@ -79,8 +79,9 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _width() -> int:
-    return shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
+def _width() -> int | None:
+    """The terminal's width; None when output is not going to a terminal: then nothing is wrapped."""
+    return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else None
 
 
 def _stdin():  # type: ignore[no-untyped-def]
