@@ -785,3 +785,75 @@ def test_a_tokenizers_file_in_your_prices_folder_is_refused_not_ignored(cli, tmp
     assert r.err.startswith(f"llmcost: error: {folder / 'tokenizers.yaml'}: a tokenizers.yaml in --prices is not "
                             "read; your models must name a shipped tokenizer: ")
     assert r.err.count("\n") == 1
+
+
+# -- devices, pipes and files without end ----------------------------------------------
+# A file is a regular file, `-` (standard input) or a pipe the user names (process substitution,
+# /dev/stdin); a device or a socket is refused before anything is read, and no reader reads more
+# than its limit + 1 bytes, whatever the file claims.
+
+DEVICE = "/dev/zero: is a character device, not a file (give a file, or - to read standard input)"
+ESTIMATE_ONE = ["estimate", "-m", "alpha-lite", "--requests-per-month", "1", "--output-tokens", "1", *AS_OF]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+@pytest.mark.parametrize("args", [
+    [*ESTIMATE_ONE, "--prompt-file", "/dev/zero"],
+    [*ESTIMATE_ONE, "--input-tokens", "1", "--output-sample", "/dev/zero"],
+    ["compare", "--requests-per-month", "1", "--output-tokens", "1", "--prompt-file", "/dev/zero", *AS_OF],
+    ["check", str(CHECK_CSV), "--baseline", "/dev/zero", "--max-increase", "1%", *AS_OF],
+    ["models", "--prices", "/dev/zero"],
+    ["prices", "validate", "/dev/zero"],
+    ["prices", "diff", str(BOOK), "/dev/zero"],
+    ["estimate", "--workloads", "/dev/zero", *AS_OF],
+    ["compare", "--workloads", "/dev/zero", *AS_OF],
+    ["check", "/dev/zero", *AS_OF],
+], ids=["prompt-file", "output-sample", "compare-prompt-file", "baseline", "prices", "validate", "diff", "workloads",
+        "compare-workloads", "check"])
+def test_a_device_is_refused_before_it_is_read(args):
+    # In a child process with 1 GiB of address space and a timeout: were /dev/zero read, the test
+    # would fail with a MemoryError or the timeout instead of taking the machine's memory.
+    r = _llmcost(*args, preexec_fn=_limit_memory)
+    assert (r.returncode, r.stdout, r.stderr) == (2, "", f"llmcost: error: {DEVICE}\n")
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_dangling_link_in_a_price_folder_is_refused_not_opened_or_skipped(cli, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "alpha.yaml").write_bytes((BOOK / "alpha.yaml").read_bytes())
+    os.mkfifo(folder / "gamma.yaml")  # opening it would wait for a writer for ever
+    assert_bad(cli("models", "--prices", str(folder)), f"{folder / 'gamma.yaml'}: is a named pipe (FIFO), not a file")
+    os.unlink(folder / "gamma.yaml")
+    (folder / "gamma.yaml").symlink_to(tmp_path / "gone.yaml")
+    assert_bad(cli("prices", "validate", str(folder)), f"{folder / 'gamma.yaml'}: no such file")
+
+
+def test_prompt_file_dev_stdin_stops_at_the_limit(tmp_path):
+    # /dev/stdin fed by a pipe has no size to check first: reading stops at 10 MiB + 1 byte.
+    r = _llmcost(*ESTIMATE_ONE, "--prompt-file", "/dev/stdin", input="x" * (10 * 1024 * 1024 + 1))
+    assert (r.returncode, r.stdout, r.stderr) == (2, "", "llmcost: error: /dev/stdin: file is larger than the "
+                                                          "10485760-byte limit\n")
+
+
+def test_a_pipe_the_user_names_is_read(tmp_path):
+    # Process substitution (`--prompt-file <(…)`, `--prices <(…)`) names a pipe: it is read like a file.
+    script = (f'"{sys.executable}" -m llmcost estimate -m alpha-lite --requests-per-month 1 --output-tokens 1 '
+              f'--as-of 2025-06-01 -f json --prompt-file <(printf "你好你好") --prices <(cat "{BOOK / "alpha.yaml"}")')
+    env = {**os.environ, "LLMCOST_BOOK": str(BOOK)}
+    r = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (0, "")
+    [line] = json.loads(r.stdout)["lines"]
+    assert (line["input_tokens"], line["user_price"]) == (4, True)  # alpha's rule: a token per 汉字
+
+
+def test_a_csv_line_without_end_is_not_read_whole(cli, tmp_path):
+    path = write(tmp_path, "w.csv", f"{HEADER}\n" + "x" * 4_000_001)
+    assert_bad(cli("estimate", "--workloads", path, *AS_OF),
+               f"{path}, line 2: a line is longer than the 4,000,000-character limit")

@@ -8,12 +8,13 @@ import os
 import shutil
 import stat
 import threading
+from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-
 from conftest import BOOK
+
 from llmcost import book
 from llmcost.book import cache as book_cache
 from llmcost.book import loader as book_load
@@ -64,7 +65,7 @@ def test_served_from_the_cache_without_parsing(env, monkeypatch):
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(book_load, "_parse_paths", no_parsing)
+    monkeypatch.setattr(book_load, "_parse_files", no_parsing)
     assert alpha_input(fresh_load()) == D("0.0003")
 
 
@@ -88,7 +89,7 @@ def test_a_book_cached_through_a_relative_path_is_not_served_to_another(env, mon
 def _doctor(entry: Path, secret: bytes | None) -> None:
     """Rewrite a cache entry with alpha-lite's price changed, signed with ``secret`` (or the old MAC)."""
     data = entry.read_bytes()
-    mac, _, payload = data[len(book_cache.MAGIC):].partition(b"\n")
+    mac, _, payload = data[len(book_cache.MAGIC) :].partition(b"\n")
     doctored = payload.replace(b"0.0003", b"0.0009")
     assert doctored != payload
     key = entry.name  # not the real key: a MAC over the wrong key is as wrong as a wrong secret
@@ -202,8 +203,57 @@ def test_old_entries_are_pruned(env):
 
 def test_round_trip_keeps_every_field(env):
     """What the cache restores equals what the parser built, field for field."""
-    parsed = book_load._parse_paths(book_load._files(BOOK), user=False)
+    parsed = replace(book_load._parse_paths(BOOK, user=False), raw=[])  # as _base caches it
     store = book_cache.BookCache(env / "cache", (*book_load._CACHED_CLASSES, book_load._Parsed))
     assert store.put("k" * 64, parsed)
     assert store.get("k" * 64) == parsed
     assert store.get("j" * 64) is None
+
+
+def test_a_secret_others_can_read_disables_the_cache(env):
+    """Whoever can read the secret can sign a cache entry: a secret readable by others is not used."""
+    (env / "data").mkdir(mode=0o700)
+    secret = env / "data" / book_cache.SECRET_NAME
+    secret.write_bytes(b"s" * 32)
+    os.chmod(secret, 0o644)
+    fresh_load()
+    assert entries(env) == []
+
+
+def test_a_secret_cut_short_is_replaced(env):
+    """An empty secret (an older llmcost stopped while writing it) is made again, not kept for ever."""
+    (env / "data").mkdir(mode=0o700)
+    secret = env / "data" / book_cache.SECRET_NAME
+    secret.write_bytes(b"")
+    os.chmod(secret, 0o600)
+    fresh_load()
+    assert len(secret.read_bytes()) == 32
+    assert len(entries(env)) == 1
+    assert not list((env / "data").glob("*.tmp"))
+
+
+def test_missing_parent_folders_are_private_too(env, monkeypatch):
+    monkeypatch.setenv("LLMCOST_CACHE_DIR", str(env / "made" / "for" / "cache"))
+    old = os.umask(0)
+    try:
+        fresh_load()
+    finally:
+        os.umask(old)
+    for folder in (env / "made", env / "made" / "for", env / "made" / "for" / "cache"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_value_that_is_not_plain_data_is_not_cached(env):
+    store = book_cache.BookCache(env / "cache", (*book_load._CACHED_CLASSES, book_load._Parsed))
+    assert store.put("k" * 64, {"a": 1}) is False  # no error: no cache
+    assert store.get("k" * 64) is None
+
+
+def test_the_book_is_parsed_from_the_bytes_its_key_is_made_of(env, monkeypatch):
+    """Each price file is read once: a file changed between making the key and parsing cannot be
+    cached under the key of its old content."""
+    reads = []
+    real = book_load.read_bytes
+    monkeypatch.setattr(book_load, "read_bytes", lambda path, *a, **k: reads.append(path.name) or real(path, *a, **k))
+    fresh_load()
+    assert sorted(reads) == ["alpha.yaml", "beta.yaml", "fx.yaml"]

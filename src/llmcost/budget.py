@@ -62,6 +62,7 @@ class Limit:
 
 _LIMIT = re.compile(r"^\+?(\d+(\.\d*)?|\.\d+)$")
 MAX_LIMIT = Decimal(10) ** 15  # an increase limit, as an amount or a percentage
+MAX_BASELINE_BYTES = 64 * 1024 * 1024  # a --baseline JSON report
 MAX_BASELINE_AMOUNT = Decimal(10) ** 100  # far above any bill llmcost can write; keeps arithmetic finite
 
 

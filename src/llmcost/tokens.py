@@ -415,15 +415,26 @@ def _estimate_counter(name: str, entry: dict, note: str = "") -> Counter:
     return Counter(name, label + note, False, lambda: _EstimateTally(rule))
 
 
-def _read_table(path: Path) -> dict[str, dict]:
+def _read_table(path: Path, *, strict: bool = False) -> dict[str, dict]:
+    """A tokenizers.yaml: the shipped one with libyaml (fast), another (``LLMCOST_BOOK``) read as
+    any user's YAML file (bounded, no aliases or tags, errors naming the line)."""
     import yaml
 
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise TokenizerError(f"cannot read {path}: {exc}") from exc
-    table = (data or {}).get("tokenizers")
+    if strict:
+        from .errors import InputError
+        from .yamlsafe import load_file
+
+        try:
+            data, _ = load_file(path, pipes=False)
+        except InputError as exc:
+            raise TokenizerError(str(exc)) from None
+    else:
+        try:
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        except (OSError, yaml.YAMLError) as exc:
+            raise TokenizerError(f"cannot read {path}: {exc}") from exc
+    table = data.get("tokenizers") if isinstance(data, dict) else None
     if not isinstance(table, dict):
         raise TokenizerError(f"{path}: no 'tokenizers' mapping")
     return table
@@ -441,7 +452,7 @@ def tokenizer_table() -> dict[str, dict]:
     table = dict(_read_table(shipped))
     book = shipped_prices_dir() / "tokenizers.yaml"
     if book.is_file() and book.resolve() != shipped.resolve():
-        table.update(_read_table(book))
+        table.update(_read_table(book, strict=True))
     return table
 
 

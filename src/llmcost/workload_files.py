@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 from .errors import InputError, UsageError
+from .inputs import open_file
 from .money import GROUPING_HINT, parse_currency, ungroup
 from .workload import (MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, Workload, check_number, check_ratio,
                        check_tokens, monthly_requests)
@@ -47,6 +48,7 @@ OUTPUT_ONLY = ("provider", "input_cost", "output_cost", "free_quota", "discount"
                "price_effective", "source", "cached_input_cost", "headroom", "percent_used", "verdict")
 MAX_FIELD_CHARS = 1_000_000  # a prompt cell can be a long document, not a runaway file
 MAX_PROMPT_CHARS = MAX_FIELD_CHARS
+MAX_LINE_CHARS = 4 * MAX_FIELD_CHARS  # one line of a CSV file (a quoted field may span several)
 
 #: Counts a prompt's tokens for a model name: (tokens, how they were counted).
 PromptCounter = Callable[[str, str], tuple[int, str]]
@@ -65,17 +67,7 @@ def open_source(path: str, stdin: IO[bytes] | None = None) -> Source:
         if stdin is None:
             raise UsageError("no standard input to read")
         return Source("<stdin>", stdin)
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise InputError("is a folder, not a workload file", source=path)
-        return Source(path, open(p, "rb"))
-    except FileNotFoundError:
-        raise InputError("no such file", source=path) from None
-    except PermissionError:
-        raise InputError("permission denied", source=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
+    return Source(path, open_file(path, folder="is a folder, not a workload file"))
 
 
 def detect_format(source: Source, forced: str | None) -> tuple[str, IO[bytes]]:
@@ -310,20 +302,23 @@ class CsvRecords:
         text = io.TextIOWrapper(counted, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
         self.name = name = source.name
         # The lines as csv.reader reads them from the text (each with its line end), and how many were read.
-        lines, read = iter(text), [0]
+        readline, read = text.readline, [0]
         held: list[str] = []  # a line with a quote, read here and handed to csv.reader
 
         def next_line() -> str | None:
             try:
-                line = next(lines)
-            except StopIteration:
-                return None
+                line = readline(MAX_LINE_CHARS + 1)  # a file without line ends is not read whole
             except UnicodeDecodeError as exc:
                 # The decoder works a block ahead of the rows: find the line from the bytes.
                 at = counted.before + exc.object[:exc.start].count(b"\n") + 1
                 raise InputError(f"not valid {encoding} text", source=name, line=at,
                                  hint=_decode_hint(exc.object[exc.start:exc.start + 256], encoding)) from None
+            if not line:
+                return None
             read[0] += 1
+            if len(line) > MAX_LINE_CHARS:
+                raise InputError(f"a line is longer than the {MAX_LINE_CHARS:,}-character limit", source=name,
+                                 line=read[0])
             return line
 
         def feed() -> Iterator[str]:

@@ -26,6 +26,9 @@ from typing import Any
 import yaml
 
 from .errors import InputError
+from .inputs import decode, read_text
+
+__all__ = ["MAX_DEPTH", "MAX_YAML_BYTES", "Locator", "decode", "load_file", "loads", "read_text"]
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
 
@@ -204,45 +207,6 @@ def loads(text: str, source: str, *, numbers_as_decimal: bool = False) -> tuple[
     return data, Locator(node)
 
 
-def read_text(path: Path, *, encoding: str = "utf-8", limit: int | None = None) -> str:
-    """Read a user's file as text; every failure is an ``InputError`` naming the file."""
-    try:
-        if path.is_dir():
-            raise InputError("is a folder, not a file", source=str(path))
-        size = path.stat().st_size
-        if limit is not None and size > limit:
-            raise InputError(f"file is {size} bytes, over the {limit}-byte limit", source=str(path))
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path)) from None
-    except PermissionError:
-        raise InputError("permission denied", source=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    return decode(raw, str(path), encoding)
-
-
-def decode(raw: bytes, source: str, encoding: str = "utf-8") -> str:
-    """Decode bytes, stripping a UTF-8 BOM; a wrong encoding names the byte offset."""
-    try:
-        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
-    except LookupError:
-        raise InputError(f"unknown text encoding {encoding!r}") from None
-    except UnicodeDecodeError as exc:
-        hint = "it looks like GBK; pass --encoding gbk" if _looks_gbk(raw) else "pass --encoding NAME"
-        raise InputError(f"not valid {encoding} text at byte {exc.start}", source=source, hint=hint) from None
-    if "\x00" in text:
-        raise InputError("binary data (NUL byte) in a text file", source=source)
-    return text
-
-
-def _looks_gbk(raw: bytes) -> bool:
-    try:
-        raw.decode("gbk")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def load_file(path: Path) -> tuple[Any, Locator]:
-    return loads(read_text(path, limit=MAX_YAML_BYTES), str(path))
+def load_file(path: Path, *, pipes: bool = True) -> tuple[Any, Locator]:
+    """A user's YAML file (at most ``MAX_YAML_BYTES``; ``pipes``: see ``inputs.open_file``)."""
+    return loads(read_text(path, limit=MAX_YAML_BYTES, pipes=pipes), str(path))

@@ -12,10 +12,12 @@ command's book down to a few.  What is cached cannot run code and cannot be doct
   and the data, with a secret kept in llmcost's *data* folder (not the cache folder, which CI
   systems share and restore): a file planted or altered by anyone without that secret fails the
   check and the book is parsed from the YAML again.  The data is only unmarshalled once it passes.
-- **Private files.** The cache folder is created 0700 and checked to be the user's own and not
-  writable by others; files are created 0600 with exclusive, no-follow opens at random names and
-  renamed into place; only a regular file owned by the user, no larger than ``MAX_BYTES``, is read
-  (a FIFO or a symlink at the cache path is ignored, never waited on or followed).
+- **Private files.** The cache folder (and any parent it needs) is created 0700 and checked to be the
+  user's own and not writable by others; files are created 0600 with exclusive, no-follow opens at
+  random names and renamed into place; only a regular file owned by the user, no larger than
+  ``MAX_BYTES``, is read (a FIFO or a symlink at the cache path is ignored, never waited on or
+  followed).  The secret must be readable by the user alone, and is written whole before it is
+  linked into place, so no process ever reads half of one.
 - **Pruned.** At most ``KEEP`` entries are kept; older ones are removed when a new one is written.
 
 Any problem with the cache (unreadable, foreign, damaged, a read-only home) means no cache, never
@@ -32,10 +34,11 @@ import marshal
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .. import paths
 
@@ -66,8 +69,7 @@ def _flatten(value: Any, classes: dict[type, int]) -> Any:
     index = classes.get(type(value))
     if index is None:
         raise TypeError(f"{type(value).__name__} is not a cacheable class")
-    return (_OBJ, index, tuple(_flatten(getattr(value, f.name), classes)
-                               for f in dataclasses.fields(value) if f.init))
+    return (_OBJ, index, tuple(_flatten(getattr(value, f.name), classes) for f in dataclasses.fields(value) if f.init))
 
 
 def _restore(value: Any, classes: tuple[tuple[type, tuple[str, ...]], ...]) -> Any:
@@ -91,20 +93,28 @@ def _restore(value: Any, classes: tuple[tuple[type, tuple[str, ...]], ...]) -> A
 
 
 def _private_dir(path: Path) -> bool:
-    """Create ``path`` 0700 if missing; true if it is the user's own folder, not writable by others."""
+    """Create ``path`` (and any missing parent) 0700; true if it is the user's own folder, not writable
+    by others."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        missing = []
+        at = path
+        while not os.path.lexists(at) and at != at.parent:
+            missing.append(at)
+            at = at.parent
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder, 0o700)
+            except FileExistsError:  # made by another process just now: checked below like any other
+                pass
         info = os.lstat(path)
     except OSError:
         return False
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
-        return False
-    return True
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
-def _read_private(path: Path, limit: int) -> bytes | None:
-    """The bytes of a regular file the user owns and only the user can write; None otherwise.
-    Never follows a symlink and never blocks on a FIFO."""
+def _read_private(path: Path, limit: int, others: int = 0o022) -> bytes | None:
+    """The bytes of a regular file the user owns and whose mode has none of the ``others`` bits (by
+    default: only the user can write it); None otherwise. Never follows a symlink and never blocks on a FIFO."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -112,8 +122,12 @@ def _read_private(path: Path, limit: int) -> bytes | None:
         return None
     try:
         info = os.fstat(fd)
-        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022
-                or info.st_size > limit):
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_uid != os.geteuid()
+            or info.st_mode & others
+            or info.st_size > limit
+        ):
             return None
         chunks, size = [], 0
         while size <= limit:
@@ -129,25 +143,44 @@ def _read_private(path: Path, limit: int) -> bytes | None:
         os.close(fd)
 
 
-def _write_private(folder: Path, name: str, data: bytes) -> bool:
-    """Write ``data`` to ``folder/name`` atomically: a new 0600 file at a random name, then rename."""
-    tmp = folder / f".{name}.{secrets.token_hex(8)}.tmp"
+def _write_new(path: Path, data: bytes) -> bool:
+    """Create ``path`` 0600 (exclusive: never through a link, never over a file) holding ``data``."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(tmp, flags, 0o600)
+        fd = os.open(path, flags, 0o600)
     except OSError:
         return False
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        return True
+    except OSError:  # a full disk
+        _unlink(path)
+        return False
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _write_private(folder: Path, name: str, data: bytes) -> bool:
+    """Write ``data`` to ``folder/name`` atomically: a new 0600 file at a random name, then rename."""
+    tmp = folder / f".{name}.{secrets.token_hex(8)}.tmp"
+    if not _write_new(tmp, data):
+        return False
+    try:
         os.replace(tmp, folder / name)
         return True
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         return False
+
+
+#: The secret is private to the user: others may neither write it nor read it (they could sign with it).
+_SECRET_OTHERS = 0o077
 
 
 def _secret() -> bytes | None:
@@ -156,23 +189,26 @@ def _secret() -> bytes | None:
     if not _private_dir(folder):
         return None
     path = folder / SECRET_NAME
-    data = _read_private(path, 1024)
+    data = _read_private(path, 1024, _SECRET_OTHERS)
     if data is not None and len(data) >= 32:
         return data
-    if data is None and path.exists() or os.path.islink(path):
+    if data is None and os.path.lexists(path):
         return None  # something that is not our secret sits there: no cache rather than trust it
-    fresh = secrets.token_bytes(32)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:  # another process made it just now
-        data = _read_private(path, 1024)
-        return data if data is not None and len(data) >= 32 else None
-    except OSError:
+    if data is not None:  # ours but cut short (written by an llmcost that did not write it atomically)
+        _unlink(path)
+    # Written whole at a random name, then linked into place (a link never replaces a file): nobody
+    # reads a half-written secret, and of two processes making it at once, one secret wins.
+    tmp = folder / f".{SECRET_NAME}.{secrets.token_hex(8)}.tmp"
+    if not _write_new(tmp, secrets.token_bytes(32)):
         return None
-    with os.fdopen(fd, "wb") as f:
-        f.write(fresh)
-    return fresh
+    try:
+        os.link(tmp, path)
+    except OSError:  # FileExistsError: another process made it just now; else no hard links here
+        pass
+    finally:
+        _unlink(tmp)
+    data = _read_private(path, 1024, _SECRET_OTHERS)
+    return data if data is not None and len(data) >= 32 else None
 
 
 def _mac(secret: bytes, key: str, payload: bytes) -> bytes:
@@ -200,7 +236,7 @@ class BookCache:
         data = _read_private(self.folder / self._name(key), MAX_BYTES)
         if data is None or not data.startswith(MAGIC):
             return None
-        mac, sep, payload = data[len(MAGIC):].partition(b"\n")
+        mac, sep, payload = data[len(MAGIC) :].partition(b"\n")
         secret = _secret() if sep else None
         if secret is None or not hmac.compare_digest(mac, _mac(secret, key, payload)):
             return None
@@ -213,7 +249,10 @@ class BookCache:
         secret = _secret()
         if secret is None or not _private_dir(self.folder):
             return False
-        payload = marshal.dumps(_flatten(value, self._index))
+        try:
+            payload = marshal.dumps(_flatten(value, self._index))
+        except (TypeError, ValueError):  # not plain data (a class this cache was not told of): not cached
+            return False
         if not _write_private(self.folder, self._name(key), MAGIC + _mac(secret, key, payload) + b"\n" + payload):
             return False
         self.prune()
@@ -242,17 +281,20 @@ class BookCache:
                 pass
 
 
-def cache_key(parts: list[bytes], files: list[Path], code: list[Path]) -> str | None:
-    """The key of a parsed book: llmcost's version and code, and every file's name and bytes.
-    None when a file cannot be read (the parser then reports it)."""
+def cache_key(parts: list[bytes], files: list[tuple[Path, bytes]], code: list[Path]) -> str | None:
+    """The key of a parsed book: llmcost's version and code, and every file's name and bytes (the
+    bytes the book is then parsed from: what is cached under a key is what the key was made of).
+    None when llmcost's own code cannot be read."""
     key = hashlib.sha256()
     for part in parts:
         key.update(part + b"\0")
     try:
-        for path in (*code, *files):
+        for path in code:
             key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     except OSError:
         return None
+    for path, data in files:
+        key.update(path.name.encode() + b"\0" + data + b"\0")
     return key.hexdigest()
 
 

@@ -20,7 +20,8 @@ from typing import Any, Iterable
 from ..errors import InputError, PriceBookError
 from ..money import FxRate
 from ..resources import shipped_prices_dir
-from ..yamlsafe import Locator, load_file
+from ..inputs import decode, is_listed_file, read_bytes
+from ..yamlsafe import MAX_YAML_BYTES, Locator, loads
 from .model import Band, Family, FreeQuota, FxTable, Model, PriceBook, PriceEntry, _norm
 
 @cache
@@ -165,8 +166,10 @@ def parse_fx_file(data: Any, locator: Locator, source: str) -> FxTable:
 
 
 def _files(path: Path) -> list[Path]:
+    """The price files of a file or folder: a folder's ``*.yaml``/``*.yml`` entries that are not folders
+    (a FIFO or a device among them is refused when it is read, never skipped)."""
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and is_listed_file(p))
         if not files:
             raise InputError("no .yaml price files in this folder", source=str(path))
         return files
@@ -175,21 +178,29 @@ def _files(path: Path) -> list[Path]:
     raise InputError("no such file or folder", source=str(path))
 
 
+def _read(path: Path, files: list[Path]) -> list[tuple[Path, bytes]]:
+    """Each price file's bytes, read once (at most ``MAX_YAML_BYTES`` each): the book is parsed from
+    them and its digest and cache key are made of them.  A file found in a folder must be a regular
+    file; one named on its own may be a pipe (``--prices <(…)``)."""
+    listed = path.is_dir()
+    return [(f, read_bytes(f, MAX_YAML_BYTES, pipes=not listed)) for f in files if f.name != "tokenizers.yaml"]
+
+
 @dataclass
 class _Parsed:
     models: list[Model]
     families: list[Family]
     fx: FxTable | None
     paths: list[Path]
+    raw: list[bytes]  # each path's bytes, for the book's digest
 
 
-def _parse_paths(paths: list[Path], *, user: bool) -> _Parsed:
-    out = _Parsed([], [], None, [])
-    for path in paths:
-        if path.name == "tokenizers.yaml":
-            continue  # read by llmcost.tokens
-        data, locator = load_file(path)
+def _parse_files(files: list[tuple[Path, bytes]], *, user: bool) -> _Parsed:
+    out = _Parsed([], [], None, [], [])
+    for path, raw in files:
+        data, locator = loads(decode(raw, str(path)), str(path))
         out.paths.append(path)
+        out.raw.append(raw)
         if path.name == "fx.yaml":
             out.fx = parse_fx_file(data, locator, str(path))
             continue
@@ -201,6 +212,11 @@ def _parse_paths(paths: list[Path], *, user: bool) -> _Parsed:
     return out
 
 
+def _parse_paths(path: Path, *, user: bool) -> _Parsed:
+    """A price file or folder, read and parsed (``tokenizers.yaml`` is read by ``llmcost.tokens``)."""
+    return _parse_files(_read(path, _files(path)), user=user)
+
+
 def build(parsed: list[_Parsed]) -> PriceBook:
     """Merge parsed layers (shipped first, then the user's) into one book."""
     models: dict[str, Model] = {}
@@ -209,9 +225,9 @@ def build(parsed: list[_Parsed]) -> PriceBook:
     files: list[str] = []
     digest = hashlib.sha256()
     for layer in parsed:
-        for path in layer.paths:
+        for path, raw in zip(layer.paths, layer.raw, strict=True):
             files.append(str(path))
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(path.name.encode() + b"\0" + raw + b"\0")
         layer_ids: dict[str, str] = {}
         for model in layer.models:
             if model.id in layer_ids:
@@ -249,17 +265,19 @@ def _base(folder: Path) -> _Parsed:
     """The base book, parsed and validated once per content (see ``book.cache``): keyed by
     llmcost's version and code, the folder (as given and resolved: the parsed book keeps its files'
     paths as given, and a relative path is only right from where it was given) and every file."""
-    from .. import __version__, money
-    from . import cache as book_cache, model
+    from .. import __version__, inputs, money, yamlsafe
+    from . import cache as book_cache, model, schema
 
-    files = _files(folder)
+    files = _read(folder, _files(folder))
     store = book_cache.BookCache.default((*_CACHED_CLASSES, _Parsed))
     key = None
     if store is not None:
         key = book_cache.cache_key(
             [__version__.encode(), str(folder).encode(), str(folder.resolve()).encode()], files,
-            [Path(__file__), Path(model.__file__), Path(book_cache.__file__), Path(money.__file__)])
-    return book_cache.cached(key, store, lambda: _parse_paths(files, user=False))
+            [Path(__file__), *(Path(str(m.__file__)) for m in (model, schema, book_cache, money, yamlsafe, inputs))])
+    # The files' bytes are not cached (the key is made of them, and they are at hand).
+    parsed = book_cache.cached(key, store, lambda: replace(_parse_files(files, user=False), raw=[]))
+    return replace(parsed, raw=[data for _, data in files])
 
 
 def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
@@ -268,27 +286,26 @@ def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
     if user_path is None:
         user_path = os.environ.get("LLMCOST_PRICES") or None
     if user_path is not None:
-        files = _files(Path(user_path))
-        for path in files:
+        for path in _files(Path(user_path)):
             if path.name == "tokenizers.yaml":  # not merged: refused, never silently ignored
                 from ..tokens import known_tokenizers
 
                 raise PriceBookError(f"{path}: a tokenizers.yaml in --prices is not read; your models must name a "
                                      f"shipped tokenizer: {', '.join(known_tokenizers())}")
-        layers.append(_parse_paths(files, user=True))
+        layers.append(_parse_paths(Path(user_path), user=True))
     return build(layers)
 
 
 def load_only(path: str | os.PathLike[str]) -> PriceBook:
     """A book from the given file or folder alone (tests, ``prices validate``)."""
-    return build([_parse_paths(_files(Path(path)), user=True)])
+    return build([_parse_paths(Path(path), user=True)])
 
 
 def validate(path: str | os.PathLike[str]) -> list[str]:
     """Check a file or folder; returns the files checked. Raises on the first problem."""
     from ..tokens import known_tokenizers
 
-    parsed = _parse_paths(_files(Path(path)), user=True)
+    parsed = _parse_paths(Path(path), user=True)
     book = build([parsed])
     known = known_tokenizers()
     for model in book.models.values():

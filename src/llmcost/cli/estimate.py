@@ -209,13 +209,11 @@ def check(
     prices: PricesPath = None,
 ) -> None:
     """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input."""
-    from pathlib import Path
-
     from .. import api, workload_files
     from .. import budget as budgets
     from ..render import check_report, render_check, report_head
+    from ..inputs import read_text
     from ..workload import MAX_BUDGET, check_number
-    from ..yamlsafe import read_text
 
     fmt = _format(fmt, ("table", "json", "markdown"))
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
@@ -223,7 +221,7 @@ def check(
         (max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload")))
     total_budget = None if budget is None else check_number(parse_decimal(budget, "--budget"), "--budget",
                                                             maximum=MAX_BUDGET)
-    base = None if baseline is None else budgets.parse_baseline(read_text(Path(baseline), limit=64 * 1024 * 1024),
+    base = None if baseline is None else budgets.parse_baseline(read_text(baseline, limit=budgets.MAX_BASELINE_BYTES),
                                                                 baseline)
     rows = workload_files.read(workloads, stdin=_stdin(), input_format=input_format, encoding=encoding,
                                count_prompt=api.prompt_counter(pricer.book))

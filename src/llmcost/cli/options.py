@@ -138,10 +138,10 @@ def _pricer(prices: str | None, currency: str, rate: str | None, as_of: str | No
 
 
 def _read_text_arg(value: str | None, what: str, encoding: str, *, path_only: bool) -> str | None:
-    """--prompt-file PATH|-, --output-sample TEXT|PATH → the text."""
-    from pathlib import Path
+    """--prompt-file PATH|-, --output-sample TEXT|PATH → the text (at most MAX_TEXT_BYTES)."""
+    import os
 
-    from ..yamlsafe import decode, read_text
+    from ..inputs import decode, read_stream, read_text
 
     if value is None:
         return None
@@ -149,14 +149,14 @@ def _read_text_arg(value: str | None, what: str, encoding: str, *, path_only: bo
         stdin = _stdin()
         if stdin is None:
             raise UsageError(f"{what}: no standard input to read (it is closed)")
-        data = stdin.read(MAX_TEXT_BYTES + 1)
+        data = read_stream(stdin, MAX_TEXT_BYTES)
         if not data:
             raise UsageError(f"{what}: standard input is empty")
         if len(data) > MAX_TEXT_BYTES:
             raise UsageError(f"{what}: standard input is larger than the {MAX_TEXT_BYTES // (1024 * 1024)} MiB limit")
         return decode(data, "<stdin>", encoding)
-    if path_only or Path(value).is_file():
-        return read_text(Path(value), encoding=encoding, limit=MAX_TEXT_BYTES)
+    if path_only or (os.path.exists(value) and not os.path.isdir(value)):
+        return read_text(value, encoding=encoding, limit=MAX_TEXT_BYTES)
     return value
 
 
