@@ -8,8 +8,7 @@ import json
 def test_hello_world_is_two_exact_tokens(cli):
     r = cli("count", "-m", "beta-4o", "-", "-f", "csv", input=b"hello world")
     assert (r.code, r.err) == (0, "")
-    assert r.out == ("input,model,tokenizer,tokens,exact,method\n"
-                     "-,beta-4o,o200k_base,2,true,o200k_base (exact)\n")
+    assert r.out == ("input,model,tokenizer,tokens,exact,method\n-,beta-4o,o200k_base,2,true,o200k_base (exact)\n")
 
 
 def test_each_model_counts_with_its_own_tokenizer(cli):
@@ -32,8 +31,9 @@ def test_files_folders_totals_and_binary_skipped(cli, tmp_path):
     lines = r.out.splitlines()
     assert lines[-1] == "TOTAL,beta-4o,o200k_base,6,true,o200k_base (exact)"
     r = cli("count", "-m", "beta-4o", str(tmp_path), "-f", "json")
-    assert json.loads(r.out)["skipped"] == [{"input": str(tmp_path / "blob.bin"),
-                                              "reason": "binary file (NUL byte in the first 8 KiB)"}]
+    assert json.loads(r.out)["skipped"] == [
+        {"input": str(tmp_path / "blob.bin"), "reason": "binary file (NUL byte in the first 8 KiB)"}
+    ]
 
 
 def test_gbk_file_needs_encoding(cli, tmp_path):
@@ -60,10 +60,49 @@ def test_missing_file(cli):
 def test_estimate_with_a_prompt_counts_per_model(cli, tmp_path):
     prompt = tmp_path / "prompt.txt"
     prompt.write_text("你好，世界 hello world", encoding="utf-8")
-    r = cli("estimate", "-m", "alpha-lite", "-m", "beta-4o", "--prompt-file", str(prompt), "--output-tokens", "10",
-            "--requests-per-month", "1000", "--as-of", "2025-01-01", "-f", "json")
+    r = cli(
+        "estimate",
+        "-m",
+        "alpha-lite",
+        "-m",
+        "beta-4o",
+        "--prompt-file",
+        str(prompt),
+        "--output-tokens",
+        "10",
+        "--requests-per-month",
+        "1000",
+        "--as-of",
+        "2025-01-01",
+        "-f",
+        "json",
+    )
     lines = {line["model"]: line for line in json.loads(r.out)["lines"]}
     # alpha rule: 4 CJK + "，helloworld" 11 other / 4 → ceil(6.75) = 7; o200k_base: 5 tokens
     assert (lines["alpha-lite"]["input_tokens"], lines["beta-4o"]["input_tokens"]) == (7, 5)
     assert lines["beta-4o"]["input_tokens_method"] == "o200k_base (exact)"
     assert lines["alpha-lite"]["output_tokens_method"] == "given"
+
+
+def test_a_question_is_text_not_a_glob(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = cli("count", "-m", "alpha-lite", "How are you today?", "-f", "csv")
+    assert (r.code, r.err) == (0, "")
+    # alpha rule: 15 non-space characters at 4 a token → 4
+    assert r.out.splitlines()[1] == (
+        '<text>,alpha-lite,alpha-estimate,4,false,"estimate: alpha rule, 1 token = 1 汉字 or 4 other characters"'
+    )
+    r = cli("count", "-m", "alpha-lite", "*.markdown")  # a pattern, not a question: it must match something
+    assert (r.code, r.err) == (2, "llmcost: error: *.markdown: no file matches this pattern\n")
+
+
+def test_a_fifo_in_a_folder_is_listed_not_opened(cli, tmp_path):
+    import os
+
+    (tmp_path / "a.txt").write_text("hello world", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe")  # opening it would wait for a writer for ever
+    r = cli("count", "-m", "beta-4o", str(tmp_path), "-f", "json")
+    assert (r.code, r.err) == (0, "")
+    report = json.loads(r.out)
+    assert [c["input"] for c in report["counts"]] == [str(tmp_path / "a.txt")]
+    assert report["skipped"] == [{"input": str(tmp_path / "pipe"), "reason": "not a regular file (a named pipe)"}]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
-from llmcost.counting import (FileCount, Progress, Skipped, count_inputs, expand_paths,
-                              looks_like_path)
-from llmcost.errors import InputError, TokenizerError
+from llmcost.counting import FileCount, Progress, Skipped, count_inputs, expand_paths, looks_like_path
+from llmcost.errors import InputError, TokenizerError, UsageError
 from llmcost.tokens import get_counter
 
 ZH = "你好，世界。大模型按 token 计费。\n"
@@ -104,22 +104,83 @@ def test_globs_and_folders(tmp_path, monkeypatch):
 
 def test_stdin_and_progress():
     events: list[Progress] = []
-    results = list(count_inputs(["-"], ["o200k_base"], stdin=io.BytesIO(b"hello world"),
-                                progress=events.append))
+    results = list(count_inputs(["-"], ["o200k_base"], stdin=io.BytesIO(b"hello world"), progress=events.append))
     assert results[0].path == "-" and results[0].tokens == 2
     assert events[-1].inputs_done == 1 and events[-1].inputs_total == 1
 
 
 def test_bad_encoding_and_tokenizer_names():
-    with pytest.raises(InputError, match="unknown text encoding"):
+    with pytest.raises(UsageError, match="unknown text encoding"):
         list(count_inputs(texts=["x"], encoding="klingon"))
     with pytest.raises(TokenizerError, match="unknown tokenizer"):
         list(count_inputs(texts=["x"], tokenizers=["gpt-17"]))
 
 
-@pytest.mark.parametrize("arg, expected", [
-    ("-", True), ("notes.txt", True), ("docs/", True), ("*.md", True),
-    ("你好", False), ("hello world", False), ("hello", False), ("v1.0 is out", False),
-])
+@pytest.mark.parametrize(
+    "arg, expected",
+    [
+        ("-", True),
+        ("notes.txt", True),
+        ("docs/", True),
+        ("*.md", True),
+        ("*.markdown", True),
+        ("[ab]", True),
+        ("file?.txt", True),
+        ("你好", False),
+        ("hello world", False),
+        ("hello", False),
+        ("v1.0 is out", False),
+        # glob characters that match nothing, in text, are text
+        ("How are you today?", False),
+        ("你好吗?", False),
+        ("what?", False),
+    ],
+)
 def test_looks_like_path(arg, expected):
     assert looks_like_path(arg) is expected
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs or symbolic links here")
+def test_a_folder_walk_lists_what_it_does_not_read(tmp_path, monkeypatch):
+    """A named pipe (never opened: it would wait for a writer), a broken link, a link loop, a link to a
+    folder and a folder that cannot be read are each listed as skipped, in order; files are counted."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("hello world")
+    (tmp_path / "sub" / "b.txt").write_text("hello")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    (tmp_path / "linked").symlink_to(tmp_path / "sub")
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # a folder this user may not list (chmod 000 does not stop root)
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.chdir(tmp_path)
+    assert expand_paths(["."]) == [
+        "./a.txt",
+        Skipped("./dangling", "broken symbolic link (its target does not exist)"),
+        Skipped("./fifo", "not a regular file (a named pipe)"),
+        Skipped("./linked", "symbolic link to a folder (not followed)"),
+        Skipped("./loop1", "not read: Too many levels of symbolic links"),
+        Skipped("./loop2", "not read: Too many levels of symbolic links"),
+        Skipped("./locked", "folder not read: Permission denied"),
+        "./sub/b.txt",
+    ]
+    results = list(count_inputs(["."], ["o200k_base"]))
+    assert [(r.path, r.tokens) for r in results if isinstance(r, FileCount)] == [("./a.txt", 2), ("./sub/b.txt", 1)]
+    assert len([r for r in results if isinstance(r, Skipped)]) == 6
+
+
+def test_named_links_that_go_nowhere_are_errors(tmp_path):
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    with pytest.raises(InputError, match="dangling: no such file or folder"):
+        expand_paths([str(tmp_path / "dangling")])
+    with pytest.raises(InputError, match="loop: cannot read: Too many levels of symbolic links"):
+        expand_paths([str(tmp_path / "loop")])

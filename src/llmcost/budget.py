@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import Any, Iterable
+from typing import Any
 
 from .calculator import Line
 from .errors import InputError, UsageError
@@ -32,6 +33,7 @@ HUNDRED = Decimal(100)
 
 
 # -- inputs -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Amount:
@@ -72,16 +74,16 @@ def parse_limit(text: str, what: str) -> Limit:
     relative = raw.endswith("%")
     number = ungroup(raw[:-1] if relative else raw) or ""  # None: commas that are not thousands separators
     if not _LIMIT.match(number):
-        raise UsageError(f"{what}: {text!r} is not an allowed increase",
-                         hint="use a percentage such as 10% or an amount such as 500")
+        raise UsageError(
+            f"{what}: {text!r} is not an allowed increase", hint="use a percentage such as 10% or an amount such as 500"
+        )
     amount = Decimal(number)
     if amount > MAX_LIMIT:
         raise UsageError(f"{what}: {text!r} is too large (at most {MAX_LIMIT:,}{'%' if relative else ''})")
     return Limit(amount, relative, raw)
 
 
-def budget_amount(amount: Decimal, currency: str | None, report_currency: str, fx: FxRate | None,
-                  what: str) -> Amount:
+def budget_amount(amount: Decimal, currency: str | None, report_currency: str, fx: FxRate | None, what: str) -> Amount:
     """A budget converted to the report currency at the pricing rate."""
     currency = currency or report_currency
     if amount < 0:
@@ -89,12 +91,16 @@ def budget_amount(amount: Decimal, currency: str | None, report_currency: str, f
     if currency == report_currency:
         return Amount(amount, currency, amount)
     if fx is None:
-        raise UsageError(f"{what}: the budget is in {currency} but the report is in {report_currency} and "
-                         "there is no USD/CNY rate on the as-of date", hint="pass --rate")
+        raise UsageError(
+            f"{what}: the budget is in {currency} but the report is in {report_currency} and "
+            "there is no USD/CNY rate on the as-of date",
+            hint="pass --rate",
+        )
     return Amount(amount, currency, fx.convert(amount, currency, report_currency))
 
 
 # -- baselines --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Baseline:
@@ -124,8 +130,11 @@ def parse_baseline(text: str, source: str) -> Baseline:
     """An llmcost JSON report (``estimate --workloads … -f json`` or ``check -f json``)."""
 
     def bad(message: str) -> InputError:
-        return InputError(f"not an llmcost baseline: {message}", source=source,
-                          hint="use the output of 'llmcost estimate --workloads FILE -f json' or 'llmcost check -f json'")
+        return InputError(
+            f"not an llmcost baseline: {message}",
+            source=source,
+            hint="use the output of 'llmcost estimate --workloads FILE -f json' or 'llmcost check -f json'",
+        )
 
     try:
         data = json.loads(text, parse_float=Decimal, parse_int=Decimal)
@@ -152,14 +161,20 @@ def parse_baseline(text: str, source: str) -> Baseline:
         if name in totals:
             raise bad(f"workload {name!r} appears twice")
         totals[name] = _amount(line.get("total"), f"lines[{i}].total", bad)
-        text = price_text(line)
-        if text is not None and isinstance(line.get("model"), str):
-            prices.setdefault(line["model"], set()).add(text)
+        priced_at = price_text(line)
+        if priced_at is not None and isinstance(line.get("model"), str):
+            prices.setdefault(line["model"], set()).add(priced_at)
     fx = data.get("fx")
-    return Baseline(source=source, currency=currency, total=_amount(data.get("total"), "total", bad),
-                    lines=totals, as_of=_str_or_none(data.get("as_of")),
-                    prices={model: frozenset(texts) for model, texts in prices.items()},
-                    price_book=_str_or_none(data.get("price_book")), fx=fx if isinstance(fx, dict) else None)
+    return Baseline(
+        source=source,
+        currency=currency,
+        total=_amount(data.get("total"), "total", bad),
+        lines=totals,
+        as_of=_str_or_none(data.get("as_of")),
+        prices={model: frozenset(texts) for model, texts in prices.items()},
+        price_book=_str_or_none(data.get("price_book")),
+        fx=fx if isinstance(fx, dict) else None,
+    )
 
 
 def _amount(value: Any, what: str, bad: Any) -> Decimal:
@@ -170,7 +185,7 @@ def _amount(value: Any, what: str, bad: Any) -> Decimal:
             amount = None
         if amount is not None and amount.is_finite() and abs(amount) <= MAX_BASELINE_AMOUNT:
             return amount
-    raise bad(f"{what} is {_shown(value)}, not an amount such as \"12.34\"")
+    raise bad(f'{what} is {_shown(value)}, not an amount such as "12.34"')
 
 
 def _shown(value: Any) -> str:
@@ -183,6 +198,7 @@ def _str_or_none(value: Any) -> str | None:
 
 
 # -- results ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Change:
@@ -280,17 +296,28 @@ def _change(name: str, before: Decimal | None, after: Decimal | None, limit: Lim
     return Change(name, status, before, after, delta, ratio, exceeded)
 
 
-def compare(lines: Iterable[tuple[str, Decimal]], total: Decimal, baseline: Baseline, *, currency: str,
-            as_of: str, price_book: str, fx: dict[str, Any] | None, max_increase: Limit | None = None,
-            max_increase_per_workload: Limit | None = None,
-            prices: dict[str, Iterable[str]] | None = None) -> Comparison:
+def compare(
+    lines: Iterable[tuple[str, Decimal]],
+    total: Decimal,
+    baseline: Baseline,
+    *,
+    currency: str,
+    as_of: str,
+    price_book: str,
+    fx: dict[str, Any] | None,
+    max_increase: Limit | None = None,
+    max_increase_per_workload: Limit | None = None,
+    prices: dict[str, Iterable[str]] | None = None,
+) -> Comparison:
     """This run's (name, exact total) pairs against a baseline, at the baseline's precision.
 
     ``prices`` (model → the ``price_text`` of this run's lines on it): a model priced in both
     runs at a different price is reported in ``differences`` as ``price of MODEL``."""
     if baseline.currency != currency:
-        raise UsageError(f"--baseline {baseline.source} is in {baseline.currency} but this check is in {currency}",
-                         hint=f"run the check with --currency {baseline.currency}")
+        raise UsageError(
+            f"--baseline {baseline.source} is in {baseline.currency} but this check is in {currency}",
+            hint=f"run the check with --currency {baseline.currency}",
+        )
     current: dict[str, Decimal] = {}
     for name, amount in lines:
         if name in current:
@@ -308,17 +335,28 @@ def compare(lines: Iterable[tuple[str, Decimal]], total: Decimal, baseline: Base
             unchanged.append(c)
     removed = [_change(name, before, None, None) for name, before in baseline.lines.items() if name not in current]
     differences = []
-    for what, theirs, ours in (("prices as of", baseline.as_of, as_of), ("price book", baseline.price_book, price_book),
-                               ("USD/CNY rate", _fx_text(baseline.fx), _fx_text(fx))):
+    for what, theirs, ours in (
+        ("prices as of", baseline.as_of, as_of),
+        ("price book", baseline.price_book, price_book),
+        ("USD/CNY rate", _fx_text(baseline.fx), _fx_text(fx)),
+    ):
         if theirs != ours:
             differences.append((what, theirs, ours))
     for model, texts in sorted((prices or {}).items()):
         theirs_set, ours_set = baseline.prices.get(model), frozenset(texts)
         if theirs_set is not None and ours_set and theirs_set != ours_set:
             differences.append((f"price of {model}", "; ".join(sorted(theirs_set)), "; ".join(sorted(ours_set))))
-    return Comparison(baseline, _change("total", baseline.total, round_money(total), max_increase), tuple(added),
-                      tuple(removed), tuple(changed), tuple(unchanged), max_increase, max_increase_per_workload,
-                      tuple(differences))
+    return Comparison(
+        baseline,
+        _change("total", baseline.total, round_money(total), max_increase),
+        tuple(added),
+        tuple(removed),
+        tuple(changed),
+        tuple(unchanged),
+        max_increase,
+        max_increase_per_workload,
+        tuple(differences),
+    )
 
 
 def _fx_text(fx: dict[str, Any] | None) -> str | None:
@@ -327,8 +365,14 @@ def _fx_text(fx: dict[str, Any] | None) -> str | None:
     return f"{fx.get('usd_cny')} ({fx.get('date') or 'given with --rate'})"
 
 
-def evaluate(lines: list[Line], *, currency: str, fx: FxRate | None, total_budget: Decimal | None = None,
-             comparison: Comparison | None = None) -> Verdict:
+def evaluate(
+    lines: list[Line],
+    *,
+    currency: str,
+    fx: FxRate | None,
+    total_budget: Decimal | None = None,
+    comparison: Comparison | None = None,
+) -> Verdict:
     """Each line against its own budget, the total against ``total_budget`` (report currency),
     and the baseline comparison's limits.  ``failures`` lists what failed, in order."""
 
@@ -342,8 +386,7 @@ def evaluate(lines: list[Line], *, currency: str, fx: FxRate | None, total_budge
         name = w.name or line.model.id
         budget = None
         if w.budget is not None:
-            budget = budget_amount(w.budget, w.budget_currency, currency, fx,
-                                   f"{w.origin or name}: budget")
+            budget = budget_amount(w.budget, w.budget_currency, currency, fx, f"{w.origin or name}: budget")
         headroom, used, over = _usage(line.total, budget)
         checks.append(LineCheck(line, name, line.total, budget, headroom, used, over, changes.get(name)))
     if comparison is not None:

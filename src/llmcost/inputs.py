@@ -30,8 +30,10 @@ from .errors import InputError, UsageError
 _NOT_FILE_ENCODINGS = frozenset(("idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"))
 _ENCODING_HINT = "e.g. utf-8, gbk, gb18030, utf-16"
 #: Encodings that need a byte order mark to know the byte order.
-_BOM_ENCODINGS = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
-                  "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+_BOM_ENCODINGS = {
+    "utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+    "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
+}
 _BLOCK = 1 << 20
 
 
@@ -57,8 +59,11 @@ def check_bom(head: bytes, encoding: str, source: str) -> None:
     boms = _BOM_ENCODINGS.get(text_encoding(encoding))
     if boms is not None and head and not head.startswith(boms):
         name = text_encoding(encoding)
-        raise InputError(f"not valid {name} text: no byte order mark at the start", source=source,
-                         hint=f"pass --encoding {name}-le or {name}-be")
+        raise InputError(
+            f"not valid {name} text: no byte order mark at the start",
+            source=source,
+            hint=f"pass --encoding {name}-le or {name}-be",
+        )
 
 
 def decode(raw: bytes, source: str, encoding: str = "utf-8") -> str:
@@ -68,8 +73,9 @@ def decode(raw: bytes, source: str, encoding: str = "utf-8") -> str:
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as exc:
-        raise InputError(f"not valid {encoding} text at byte {exc.start}", source=source,
-                         hint=decode_hint(raw, encoding)) from None
+        raise InputError(
+            f"not valid {encoding} text at byte {exc.start}", source=source, hint=decode_hint(raw, encoding)
+        ) from None
     except UnicodeError as exc:  # pragma: no cover - a codec's own complaint (the BOM is checked above)
         raise InputError(f"not valid {encoding} text: {exc}", source=source) from None
     if "\x00" in text:
@@ -104,8 +110,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def open_file(path: str | os.PathLike[str], *, pipes: bool = True,
-              folder: str = "is a folder, not a file") -> BinaryIO:
+def open_file(path: str | os.PathLike[str], *, pipes: bool = True, folder: str = "is a folder, not a file") -> BinaryIO:
     """Open a file a user named, for reading bytes; every failure is an InputError naming it.
 
     ``pipes``: a pipe is welcome (the user named it: process substitution, /dev/stdin); False for
@@ -117,8 +122,11 @@ def open_file(path: str | os.PathLike[str], *, pipes: bool = True,
             raise InputError(folder, source=source)
         fifo = stat.S_ISFIFO(info.st_mode)
         if not (stat.S_ISREG(info.st_mode) or (fifo and pipes)):
-            raise InputError(f"is {_kind(info.st_mode)}, not a file", source=source,
-                             hint="give a file, or - to read standard input" if pipes else None)
+            raise InputError(
+                f"is {_kind(info.st_mode)}, not a file",
+                source=source,
+                hint="give a file, or - to read standard input" if pipes else None,
+            )
         # A regular file is opened without waiting (if it became a device meanwhile, fstat says so);
         # a pipe waits for its writer, as `cat` does.
         flags = os.O_RDONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
@@ -155,8 +163,9 @@ def read_stream(stream: IO[bytes], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_bytes(path: str | os.PathLike[str], limit: int, *, pipes: bool = True,
-               folder: str = "is a folder, not a file") -> bytes:
+def read_bytes(
+    path: str | os.PathLike[str], limit: int, *, pipes: bool = True, folder: str = "is a folder, not a file"
+) -> bytes:
     """A user's whole file, at most ``limit`` bytes (else an InputError), read once."""
     source = str(path)
     with open_file(path, pipes=pipes, folder=folder) as f:
@@ -174,8 +183,7 @@ def read_bytes(path: str | os.PathLike[str], limit: int, *, pipes: bool = True,
     return data
 
 
-def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", limit: int,
-              pipes: bool = True) -> str:
+def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", limit: int, pipes: bool = True) -> str:
     """A user's text file, decoded; every failure is an InputError naming the file."""
     return decode(read_bytes(path, limit, pipes=pipes), str(path), encoding)
 

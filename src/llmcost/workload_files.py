@@ -29,23 +29,57 @@ import codecs
 import csv
 import io
 import operator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, cast
 
 from .errors import InputError, UsageError
-from .inputs import open_file
+from .inputs import decoding_name, open_file, text_encoding
 from .money import GROUPING_HINT, parse_currency, ungroup
-from .workload import (MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, Workload, check_number, check_ratio,
-                       check_tokens, monthly_requests)
+from .workload import (
+    MAX_BUDGET,
+    MAX_DAYS,
+    MAX_REQUESTS,
+    Workload,
+    check_number,
+    check_ratio,
+    check_tokens,
+    monthly_requests,
+)
 from .yamlsafe import decode, loads
 
-FIELDS = ("name", "model", "requests_per_day", "requests_per_month", "input_tokens", "prompt",
-          "output_tokens", "days", "cached_ratio", "batch_ratio", "budget", "currency")
+FIELDS = (
+    "name",
+    "model",
+    "requests_per_day",
+    "requests_per_month",
+    "input_tokens",
+    "prompt",
+    "output_tokens",
+    "days",
+    "cached_ratio",
+    "batch_ratio",
+    "budget",
+    "currency",
+)
 #: Columns llmcost writes with --format csv; read back and ignored (they are recomputed).
-OUTPUT_ONLY = ("provider", "input_cost", "output_cost", "free_quota", "discount", "total", "tier",
-               "price_effective", "source", "cached_input_cost", "headroom", "percent_used", "verdict")
+OUTPUT_ONLY = (
+    "provider",
+    "input_cost",
+    "output_cost",
+    "free_quota",
+    "discount",
+    "total",
+    "tier",
+    "price_effective",
+    "source",
+    "cached_input_cost",
+    "headroom",
+    "percent_used",
+    "verdict",
+)
 MAX_FIELD_CHARS = 1_000_000  # a prompt cell can be a long document, not a runaway file
 MAX_PROMPT_CHARS = MAX_FIELD_CHARS
 MAX_LINE_CHARS = 4 * MAX_FIELD_CHARS  # one line of a CSV file (a quoted field may span several)
@@ -83,16 +117,18 @@ def detect_format(source: Source, forced: str | None) -> tuple[str, IO[bytes]]:
         return "csv", stream
     if suffix in (".yaml", ".yml"):
         return "yaml", stream
-    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(cast(Any, stream))
     head = buffered.peek(4096)[:4096].lstrip(codecs.BOM_UTF8).lstrip()
     first_line = head.split(b"\n", 1)[0]
     if head.startswith((b"#", b"---", b"version:", b"workloads:", b"defaults:")) or (
-            b":" in first_line and b"," not in first_line):
+        b":" in first_line and b"," not in first_line
+    ):
         return "yaml", buffered
     return "csv", buffered
 
 
 # -- values ------------------------------------------------------------------------
+
 
 class _Refused(Exception):
     """A check (``check_number``, ``monthly_requests``) refused a value; ``build_workload`` re-raises
@@ -101,6 +137,7 @@ class _Refused(Exception):
 
 # How each number is range-checked: check(value, what, error=...) -> value (functions, not partials:
 # a partial merges its keywords on every call).
+
 
 def _check_requests(value: Decimal, what: str, *, error: Callable[[str], Exception]) -> Decimal:
     return check_number(value, what, maximum=MAX_REQUESTS, error=error)
@@ -140,8 +177,9 @@ def _number(text: Any, column: str, error: Callable[..., InputError]) -> Decimal
     return value
 
 
-def _checked(values: dict[str, Any], key: str, check: Callable[..., Decimal],
-             error: Callable[..., InputError]) -> Decimal | None:
+def _checked(
+    values: dict[str, Any], key: str, check: Callable[..., Decimal], error: Callable[..., InputError]
+) -> Decimal | None:
     """The value in column ``key`` as a number that passed ``check``; None if the cell is empty."""
     raw = values.get(key)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -153,6 +191,16 @@ def _checked(values: dict[str, Any], key: str, check: Callable[..., Decimal],
         raise error(str(exc), key) from None
 
 
+def _required(
+    values: dict[str, Any], key: str, check: Callable[..., Decimal], error: Callable[..., InputError]
+) -> Decimal:
+    """``_checked`` for a column that must have a value."""
+    value = _checked(values, key, check, error)
+    if value is None:
+        raise error(f"missing value for {key}", key)
+    return value
+
+
 def _need(values: dict[str, Any], key: str, alternative: str, error: Callable[..., InputError]) -> None:
     """Exactly one of the two columns has a value."""
     has_key, has_alternative = _present(values.get(key)), _present(values.get(alternative))
@@ -162,8 +210,14 @@ def _need(values: dict[str, Any], key: str, alternative: str, error: Callable[..
         raise error(f"give {key} or {alternative}, not both", alternative)
 
 
-def build_workload(values: dict[str, Any], *, default_name: str, error: Callable[..., InputError],
-                   count_prompt: PromptCounter | None, origin: str | None = None) -> Workload:
+def build_workload(
+    values: dict[str, Any],
+    *,
+    default_name: str,
+    error: Callable[..., InputError],
+    count_prompt: PromptCounter | None,
+    origin: str | None = None,
+) -> Workload:
     """Check one row's (or YAML entry's) values and build the Workload.
 
     ``error(message, column)`` builds the exception that names file, line and column.
@@ -184,7 +238,7 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
     except _Refused as exc:
         message = str(exc)
         raise error(message, "days" if "days" in message else "requests_per_day") from None
-    output_tokens = _checked(values, "output_tokens", check_tokens, error)
+    output_tokens = _required(values, "output_tokens", check_tokens, error)
     method = "given"
     text = None
     if _present(values.get("prompt")):
@@ -196,7 +250,7 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
         tokens, method = count_prompt(model, text)
         input_tokens = Decimal(tokens)
     else:
-        input_tokens = _checked(values, "input_tokens", check_tokens, error)  # type: ignore[assignment]
+        input_tokens = _required(values, "input_tokens", check_tokens, error)
     budget = _checked(values, "budget", _check_budget, error)
     currency = None
     if _present(values.get("currency")):
@@ -207,12 +261,21 @@ def build_workload(values: dict[str, Any], *, default_name: str, error: Callable
     name = values.get("name")
     name = str(name).strip() if _present(name) else default_name
     return Workload(
-        model=model, requests_per_month=requests, input_tokens=input_tokens,  # type: ignore[arg-type]
-        output_tokens=output_tokens, name=name,  # type: ignore[arg-type]
+        model=model,
+        requests_per_month=requests,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        name=name,
         cached_ratio=_checked(values, "cached_ratio", check_ratio, error) or Decimal(0),
         batch_ratio=_checked(values, "batch_ratio", check_ratio, error) or Decimal(0),
-        budget=budget, budget_currency=currency, input_method=method,
-        requests_per_day=per_day, days=days, origin=origin, prompt=text)
+        budget=budget,
+        budget_currency=currency,
+        input_method=method,
+        requests_per_day=per_day,
+        days=days,
+        origin=origin,
+        prompt=text,
+    )
 
 
 def _present(value: Any) -> bool:
@@ -220,6 +283,7 @@ def _present(value: Any) -> bool:
 
 
 # -- CSV -----------------------------------------------------------------------------
+
 
 class _NewlineCounter:
     """The byte stream under the CSV reader's decoder, counting the newlines it hands over,
@@ -293,13 +357,9 @@ class CsvRecords:
     """
 
     def __init__(self, source: Source, stream: IO[bytes], *, encoding: str = "utf-8"):
-        enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-        try:
-            codecs.lookup(enc)
-        except LookupError:
-            raise UsageError(f"unknown text encoding {encoding!r}") from None
+        enc = decoding_name(encoding)
         counted = _NewlineCounter(stream)
-        text = io.TextIOWrapper(counted, encoding=enc, errors="strict", newline="")  # type: ignore[arg-type]
+        text = io.TextIOWrapper(cast(Any, counted), encoding=enc, errors="strict", newline="")
         self.name = name = source.name
         # The lines as csv.reader reads them from the text (each with its line end), and how many were read.
         readline, read = text.readline, [0]
@@ -310,15 +370,28 @@ class CsvRecords:
                 line = readline(MAX_LINE_CHARS + 1)  # a file without line ends is not read whole
             except UnicodeDecodeError as exc:
                 # The decoder works a block ahead of the rows: find the line from the bytes.
-                at = counted.before + exc.object[:exc.start].count(b"\n") + 1
-                raise InputError(f"not valid {encoding} text", source=name, line=at,
-                                 hint=_decode_hint(exc.object[exc.start:exc.start + 256], encoding)) from None
+                at = counted.before + exc.object[: exc.start].count(b"\n") + 1
+                raise InputError(
+                    f"not valid {encoding} text",
+                    source=name,
+                    line=at,
+                    hint=_decode_hint(exc.object[exc.start : exc.start + 256], encoding),
+                ) from None
+            except UnicodeError:  # utf-16 or utf-32 with no byte order mark: the byte order is not known
+                name_ = text_encoding(encoding)
+                raise InputError(
+                    f"not valid {name_} text: no byte order mark at the start",
+                    source=name,
+                    line=1,
+                    hint=f"pass --encoding {name_}-le or {name_}-be",
+                ) from None
             if not line:
                 return None
             read[0] += 1
             if len(line) > MAX_LINE_CHARS:
-                raise InputError(f"a line is longer than the {MAX_LINE_CHARS:,}-character limit", source=name,
-                                 line=read[0])
+                raise InputError(
+                    f"a line is longer than the {MAX_LINE_CHARS:,}-character limit", source=name, line=read[0]
+                )
             return line
 
         def feed() -> Iterator[str]:
@@ -349,21 +422,23 @@ class CsvRecords:
                     return
                 except csv.Error as exc:
                     if "unexpected end of data" in str(exc):
-                        raise InputError("malformed CSV: a quote opened in this row is never closed", source=name,
-                                         line=start) from None
+                        raise InputError(
+                            "malformed CSV: a quote opened in this row is never closed", source=name, line=start
+                        ) from None
                     if "field larger than field limit" in str(exc):
-                        raise InputError(f"a field is longer than the {MAX_FIELD_CHARS:,}-character limit",
-                                         source=name, line=start) from None
+                        raise InputError(
+                            f"a field is longer than the {MAX_FIELD_CHARS:,}-character limit", source=name, line=start
+                        ) from None
                     raise InputError(f"malformed CSV: {exc}", source=name, line=read[0]) from None
                 yield start, row
 
         csv.field_size_limit(MAX_FIELD_CHARS)
         self._records = it = records()
-        header = None
-        for header_line, record in it:
-            row = _split(record) if type(record) is str else record
+        header, header_line = None, 0
+        for line, record in it:
+            row = _split(record) if isinstance(record, str) else record
             if any(cell.strip() for cell in row):
-                header = row
+                header, header_line = row, line
                 break
         if header is None:
             raise InputError("empty workload file: a header row and at least one row are needed", source=name)
@@ -375,11 +450,11 @@ class CsvRecords:
                 continue  # a trailing comma in the header
             if col not in FIELDS and col not in OUTPUT_ONLY:
                 hint = "the first line must be a header row: " + ", ".join(FIELDS[:7]) + ", …"
-                raise InputError(f"unknown column {header[i].strip()!r}", source=name, line=header_line,
-                                 hint=hint)
+                raise InputError(f"unknown column {header[i].strip()!r}", source=name, line=header_line, hint=hint)
             if col in seen:
-                raise InputError(f"duplicate column {col!r} (also column {seen[col] + 1})", source=name,
-                                 line=header_line)
+                raise InputError(
+                    f"duplicate column {col!r} (also column {seen[col] + 1})", source=name, line=header_line
+                )
             seen[col] = i
         for required in ("model", "output_tokens"):
             if required not in seen:
@@ -399,7 +474,7 @@ class CsvRecords:
 
     def cells(self, line: int, record: str | list[str]) -> list[str] | None:
         """A record's cells, checked for shape; None for a blank line or llmcost's TOTAL row."""
-        row = _split(record) if type(record) is str else record
+        row = _split(record) if isinstance(record, str) else record
         model = row[self._model_at] if len(row) == self._width else ""
         if model and not model.isspace():
             return row  # the common case: the right width, a model: not blank, not the TOTAL row
@@ -407,8 +482,9 @@ class CsvRecords:
             return None  # blank line: every cell blank
         if len(row) != self._width:
             kind = "short" if len(row) < self._width else "long"
-            raise InputError(f"{kind} row: {len(row)} fields where the header has {self._width}", source=self.name,
-                             line=line)
+            raise InputError(
+                f"{kind} row: {len(row)} fields where the header has {self._width}", source=self.name, line=line
+            )
         if self._name_at is not None and row[self._name_at].strip() == "TOTAL":
             return None  # llmcost's own total row (no model), recomputed on the way out
         return row
@@ -430,12 +506,18 @@ class CsvRecords:
         def err(message: str, column: str | None) -> InputError:
             return InputError(message, source=name, line=line, column=column)
 
-        return build_workload(dict(zip(self._keys, self._pick(row))), default_name=f"line {line}", error=err,
-                              count_prompt=count_prompt, origin=f"{name}, line {line}")
+        return build_workload(
+            dict(zip(self._keys, self._pick(row))),
+            default_name=f"line {line}",
+            error=err,
+            count_prompt=count_prompt,
+            origin=f"{name}, line {line}",
+        )
 
 
-def read_csv(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
-             count_prompt: PromptCounter | None = None) -> Iterator[Workload]:
+def read_csv(
+    source: Source, stream: IO[bytes], *, encoding: str = "utf-8", count_prompt: PromptCounter | None = None
+) -> Iterator[Workload]:
     """Yield workloads one row at a time (memory does not grow with the file)."""
     records = CsvRecords(source, stream, encoding=encoding)
     for line, row in records:
@@ -447,8 +529,9 @@ def read_csv(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
 YAML_KEYS = set(FIELDS)
 
 
-def read_yaml(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
-              count_prompt: PromptCounter | None = None) -> list[Workload]:
+def read_yaml(
+    source: Source, stream: IO[bytes], *, encoding: str = "utf-8", count_prompt: PromptCounter | None = None
+) -> list[Workload]:
     raw = stream.read(5 * 1024 * 1024 + 1)
     if len(raw) > 5 * 1024 * 1024:
         raise InputError("YAML workload file is larger than 5 MiB", source=source.name)
@@ -492,14 +575,23 @@ def read_yaml(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
 
         def err(message: str, column: str | None, _i: int = i) -> InputError:
             where = ["workloads", _i] + ([column] if column else [])
-            return InputError(message, source=name, line=locator.line(where),
-                              column=f"field workloads[{_i}].{column}" if column else None)
+            return InputError(
+                message,
+                source=name,
+                line=locator.line(where),
+                column=f"field workloads[{_i}].{column}" if column else None,
+            )
 
         for key, value in values.items():
             if isinstance(value, (dict, list)):
                 raise err(f"{key} must be a single value", key)
-        workload = build_workload(values, default_name=f"workload {i + 1}", error=err, count_prompt=count_prompt,
-                                  origin=f"{name}, line {line}")
+        workload = build_workload(
+            values,
+            default_name=f"workload {i + 1}",
+            error=err,
+            count_prompt=count_prompt,
+            origin=f"{name}, line {line}",
+        )
         if workload.name in names:
             raise err(f"duplicate workload name {workload.name!r}", "name")
         names.add(workload.name)  # type: ignore[arg-type]
@@ -507,8 +599,14 @@ def read_yaml(source: Source, stream: IO[bytes], *, encoding: str = "utf-8",
     return out
 
 
-def read(path: str, *, stdin: IO[bytes] | None = None, input_format: str | None = None,
-         encoding: str = "utf-8", count_prompt: PromptCounter | None = None) -> Iterator[Workload]:
+def read(
+    path: str,
+    *,
+    stdin: IO[bytes] | None = None,
+    input_format: str | None = None,
+    encoding: str = "utf-8",
+    count_prompt: PromptCounter | None = None,
+) -> Iterator[Workload]:
     """Workloads from a CSV or YAML file, or '-' for stdin; CSV rows are streamed."""
     source = open_source(path, stdin)
     kind, stream = detect_format(source, input_format)

@@ -34,7 +34,32 @@ MAX_YAML_BYTES = 5 * 1024 * 1024
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    _llmcost_depth = 0  # how deeply the node being composed is nested
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Refuse aliases, anchors, explicit tags and deep nesting before anything is built."""
+        event = self.peek_event()
+        depth = self._llmcost_depth
+        if depth >= MAX_DEPTH and isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            raise _Refused(f"YAML nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("YAML aliases (*name) are not allowed", event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused("YAML anchors (&name) are not allowed", event.start_mark)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):  # the parser reports a tag only when one is written
+            raise _Refused(f"YAML tags ({tag}) are not allowed", event.start_mark)
+        if isinstance(event, yaml.ScalarEvent) and _SURROGATE.search(event.value):
+            # "\ud800" in a quoted string: a half of a UTF-16 pair, which no output can encode
+            raise _Refused(
+                "invalid YAML: an escape that is not a character (a lone surrogate such as \\ud800)", event.start_mark
+            )
+        self._llmcost_depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._llmcost_depth = depth
 
 
 # Keep dates as plain strings: remove the implicit timestamp resolver.
@@ -45,42 +70,17 @@ _Loader.yaml_implicit_resolvers = {
 
 
 class _Refused(yaml.YAMLError):
-    def __init__(self, message: str, mark: yaml.Mark | None):
+    def __init__(self, message: str, mark: Any):
         super().__init__(message)
         self.message = message
         self.mark = mark
 
 
-_orig_compose_node = yaml.composer.Composer.compose_node
-
-
 #: How deeply collections may nest: a price or workload file needs 6 levels; 2,000 nested ``[``
 #: took seconds to refuse (and deeper ones reach Python's recursion limit).
 MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-
-def _strict_compose_node(self: _Loader, parent, index):  # type: ignore[no-untyped-def]
-    """Refuse aliases, anchors, explicit tags and deep nesting before anything is built."""
-    event = self.peek_event()
-    depth = getattr(self, "_llmcost_depth", 0)
-    if depth >= MAX_DEPTH and isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-        raise _Refused(f"YAML nested more than {MAX_DEPTH} levels deep", event.start_mark)
-    if isinstance(event, yaml.AliasEvent):
-        raise _Refused("YAML aliases (*name) are not allowed", event.start_mark)
-    anchor = getattr(event, "anchor", None)
-    if anchor is not None:
-        raise _Refused("YAML anchors (&name) are not allowed", event.start_mark)
-    tag = getattr(event, "tag", None)
-    if tag not in (None, "!"):  # the parser reports a tag only when one is written
-        raise _Refused(f"YAML tags ({tag}) are not allowed", event.start_mark)
-    self._llmcost_depth = depth + 1
-    try:
-        return _orig_compose_node(self, parent, index)
-    finally:
-        self._llmcost_depth = depth
-
-
-_Loader.compose_node = _strict_compose_node  # type: ignore[method-assign]
 
 MAX_INT_DIGITS = 100
 
@@ -91,11 +91,11 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     digits = text.replace("_", "")
     if not re.fullmatch(r"[-+]?[0-9]+", digits):
-        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a plain decimal number",
-                                                node.start_mark)
+        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a plain decimal number", node.start_mark)
     if len(digits) > MAX_INT_DIGITS:
-        raise yaml.constructor.ConstructorError(None, None, f"a number of {len(digits):,} digits is too long",
-                                                node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of {len(digits):,} digits is too long", node.start_mark
+        )
     return int(digits, 10)
 
 
@@ -153,15 +153,22 @@ def _construct(loader: _Loader, node: yaml.Node, source: str) -> Any:
             seen: dict[Any, int] = {}
             for key_node, value_node in current.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    raise InputError("a key must be a plain name, not a list or mapping", source=source,
-                                     line=key_node.start_mark.line + 1)
+                    raise InputError(
+                        "a key must be a plain name, not a list or mapping",
+                        source=source,
+                        line=key_node.start_mark.line + 1,
+                    )
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise InputError("YAML merge keys (<<) are not allowed", source=source,
-                                     line=key_node.start_mark.line + 1)
+                    raise InputError(
+                        "YAML merge keys (<<) are not allowed", source=source, line=key_node.start_mark.line + 1
+                    )
                 key = key_node.value
                 if key in seen:
-                    raise InputError(f"duplicate key {key!r} (first on line {seen[key]})",
-                                     source=source, line=key_node.start_mark.line + 1)
+                    raise InputError(
+                        f"duplicate key {key!r} (first on line {seen[key]})",
+                        source=source,
+                        line=key_node.start_mark.line + 1,
+                    )
                 seen[key] = key_node.start_mark.line + 1
                 stack.append(value_node)
         elif isinstance(current, yaml.SequenceNode):
@@ -176,30 +183,29 @@ def loads(text: str, source: str, *, numbers_as_decimal: bool = False) -> tuple[
     must be quoted); workload files read them as Decimal (``numbers_as_decimal``).
     """
     if len(text) > MAX_YAML_BYTES:
-        raise InputError(f"file is larger than the {MAX_YAML_BYTES // (1024 * 1024)} MiB limit for YAML",
-                         source=source)
+        raise InputError(f"file is larger than the {MAX_YAML_BYTES // (1024 * 1024)} MiB limit for YAML", source=source)
     try:
         loader = (_DecimalLoader if numbers_as_decimal else _Loader)(text)
     except yaml.reader.ReaderError as exc:  # a control character: checked before any parsing
         line = text.count("\n", 0, max(exc.position, 0)) + 1
-        raise InputError(f"invalid YAML: the control character U+{exc.character:04X} is not allowed",
-                         source=source, line=line) from None
+        raise InputError(
+            f"invalid YAML: the control character U+{exc.character:04X} is not allowed", source=source, line=line
+        ) from None
     try:
         node = loader.get_single_node()
         data = _construct(loader, node, source) if node is not None else None
     except _Refused as exc:
-        line = exc.mark.line + 1 if exc.mark else None
-        raise InputError(exc.message, source=source, line=line) from None
+        raise InputError(exc.message, source=source, line=exc.mark.line + 1 if exc.mark else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(f"invalid YAML: {problem}", source=source,
-                         line=mark.line + 1 if mark else None) from None
+        raise InputError(f"invalid YAML: {problem}", source=source, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", source=source) from None
     except ValueError as exc:  # PyYAML's scanner: an escape such as "\U10010000" is past U+10FFFF
-        raise InputError(f"invalid YAML: an escape that is not a character ({exc})", source=source,
-                         line=loader.line + 1) from None
+        raise InputError(
+            f"invalid YAML: an escape that is not a character ({exc})", source=source, line=loader.line + 1
+        ) from None
     except RecursionError:
         raise InputError("invalid YAML: nested too deeply", source=source) from None
     finally:

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import InputError, PriceBookError
+from ..inputs import decode, is_listed_file, read_bytes
 from ..money import FxRate
 from ..resources import shipped_prices_dir
-from ..inputs import decode, is_listed_file, read_bytes
 from ..yamlsafe import MAX_YAML_BYTES, Locator, loads
 from .model import Band, Family, FreeQuota, FxTable, Model, PriceBook, PriceEntry, _norm
 
+
 @cache
-def _compiled(schema_name: str):  # type: ignore[no-untyped-def]
+def _compiled(schema_name: str) -> Callable[[Any], Any]:
     import fastjsonschema
 
     from . import schema
@@ -52,18 +54,25 @@ def _schema_check(data: Any, schema_name: str, source: str, locator: Locator) ->
             problem = "missing required field" + ("s " if len(missing) > 1 else " ") + ", ".join(map(repr, missing))
         elif exc.rule == "additionalProperties":
             problem = f"unknown field ({problem})"
-        elif exc.rule == "pattern" and isinstance(exc.value, str) and path and path[-1] in (
-                "input", "output", "cached_input", "batch_input", "batch_output", "usd_cny"):
+        elif (
+            exc.rule == "pattern"
+            and isinstance(exc.value, str)
+            and path
+            and path[-1] in ("input", "output", "cached_input", "batch_input", "batch_output", "usd_cny")
+        ):
             problem = f"{exc.value!r} is not a non-negative decimal"
         elif exc.rule == "type" and isinstance(exc.value, float):
             hint = 'quote prices as decimal strings, e.g. "0.0008"'
             problem = "is a YAML float; prices must be quoted decimal strings"
-        elif exc.rule == "type" and isinstance(exc.value, int) and path and path[-1] in (
-                "input", "output", "cached_input", "batch_input", "batch_output", "usd_cny"):
+        elif (
+            exc.rule == "type"
+            and isinstance(exc.value, int)
+            and path
+            and path[-1] in ("input", "output", "cached_input", "batch_input", "batch_output", "usd_cny")
+        ):
             hint = 'write "0" or "5", quoted'
             problem = "is a YAML number; prices must be quoted decimal strings"
-        raise PriceBookError(f"field {where}: {problem}", source=source, line=locator.line(path),
-                             hint=hint) from None
+        raise PriceBookError(f"field {where}: {problem}", source=source, line=locator.line(path), hint=hint) from None
 
 
 def _date(text: str, source: str, line: int | None, what: str) -> date:
@@ -78,9 +87,14 @@ def _dec(value: str | None) -> Decimal | None:
 
 
 def _band(raw: dict[str, Any]) -> Band:
-    return Band(up_to=raw.get("up_to"), input=Decimal(raw["input"]), output=Decimal(raw["output"]),
-                cached_input=_dec(raw.get("cached_input")), batch_input=_dec(raw.get("batch_input")),
-                batch_output=_dec(raw.get("batch_output")))
+    return Band(
+        up_to=raw.get("up_to"),
+        input=Decimal(raw["input"]),
+        output=Decimal(raw["output"]),
+        cached_input=_dec(raw.get("cached_input")),
+        batch_input=_dec(raw.get("batch_input")),
+        batch_output=_dec(raw.get("batch_output")),
+    )
 
 
 def _entry(raw: dict[str, Any], source: str, line: int | None) -> PriceEntry:
@@ -99,22 +113,33 @@ def _entry(raw: dict[str, Any], source: str, line: int | None) -> PriceEntry:
     else:
         mode, bands = "flat", (_band(raw),)
     quota = raw.get("free_quota")
-    return PriceEntry(effective=effective, unit=raw["unit"], mode=mode, bands=bands,
-                      source=raw["source"], note=raw.get("note"),
-                      free_quota=FreeQuota(quota["tokens"], quota["period"], quota.get("note")) if quota else None)
+    return PriceEntry(
+        effective=effective,
+        unit=raw["unit"],
+        mode=mode,
+        bands=bands,
+        source=raw["source"],
+        note=raw.get("note"),
+        free_quota=FreeQuota(quota["tokens"], quota["period"], quota.get("note")) if quota else None,
+    )
 
 
-def parse_price_file(data: Any, locator: Locator, source: str, *, user: bool = False,
-                     expected_provider: str | None = None) -> tuple[list[Model], Family | None]:
+def parse_price_file(
+    data: Any, locator: Locator, source: str, *, user: bool = False, expected_provider: str | None = None
+) -> tuple[list[Model], Family | None]:
     """Validate one provider file and build its models."""
     if not isinstance(data, dict):
-        raise PriceBookError("a price file is a mapping with schema_version, provider and models",
-                             source=source, line=1)
+        raise PriceBookError(
+            "a price file is a mapping with schema_version, provider and models", source=source, line=1
+        )
     _schema_check(data, "PRICE_FILE", source, locator)
     provider = data["provider"]
     if expected_provider is not None and provider != expected_provider:
-        raise PriceBookError(f"field provider: {provider!r} does not match the file name "
-                             f"({expected_provider}.yaml)", source=source, line=locator.line(["provider"]))
+        raise PriceBookError(
+            f"field provider: {provider!r} does not match the file name ({expected_provider}.yaml)",
+            source=source,
+            line=locator.line(["provider"]),
+        )
     models: list[Model] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(data["models"]):
@@ -122,29 +147,44 @@ def parse_price_file(data: Any, locator: Locator, source: str, *, user: bool = F
         if raw["id"] in seen:
             raise PriceBookError(f"model {raw['id']!r} is defined twice", source=source, line=line)
         seen[raw["id"]] = i
-        entries = []
+        entries: list[PriceEntry] = []
         for j, raw_entry in enumerate(raw["prices"]):
             entry = _entry(raw_entry, source, locator.line(["models", i, "prices", j]))
             if entries and entry.effective <= entries[-1].effective:
                 raise PriceBookError(
                     f"model {raw['id']}: price dates must be in increasing order "
                     f"({entry.effective.isoformat()} after {entries[-1].effective.isoformat()})",
-                    source=source, line=locator.line(["models", i, "prices", j, "effective"]))
+                    source=source,
+                    line=locator.line(["models", i, "prices", j, "effective"]),
+                )
             entries.append(entry)
         retired = raw.get("retired")
-        models.append(Model(
-            id=raw["id"], name=raw["name"], provider=provider, currency=raw["currency"],
-            context_window=raw["context_window"], tokenizer=raw["tokenizer"], prices=tuple(entries),
-            aliases=tuple(raw.get("aliases", ())),
-            retired=_date(retired, source, line, "retired") if retired else None,
-            note=raw.get("note"), origin=source, user=user))
+        models.append(
+            Model(
+                id=raw["id"],
+                name=raw["name"],
+                provider=provider,
+                currency=raw["currency"],
+                context_window=raw["context_window"],
+                tokenizer=raw["tokenizer"],
+                prices=tuple(entries),
+                aliases=tuple(raw.get("aliases", ())),
+                retired=_date(retired, source, line, "retired") if retired else None,
+                note=raw.get("note"),
+                origin=source,
+                user=user,
+            )
+        )
     family = None
     if "family" in data:
         fam = data["family"]
         family = Family(provider, tuple(fam["names"]), fam["prefix"], fam.get("flagship"))
         if family.flagship and family.flagship not in seen:
-            raise PriceBookError(f"field family.flagship: {family.flagship!r} is not a model in this file",
-                                 source=source, line=locator.line(["family", "flagship"]))
+            raise PriceBookError(
+                f"field family.flagship: {family.flagship!r} is not a model in this file",
+                source=source,
+                line=locator.line(["family", "flagship"]),
+            )
     return models, family
 
 
@@ -152,11 +192,11 @@ def parse_fx_file(data: Any, locator: Locator, source: str) -> FxTable:
     if not isinstance(data, dict):
         raise PriceBookError("an fx file is a mapping with schema_version and rates", source=source, line=1)
     _schema_check(data, "FX_FILE", source, locator)
-    rates = []
+    rates: list[FxRate] = []
     for i, raw in enumerate(data["rates"]):
         line = locator.line(["rates", i])
         when = _date(raw["date"], source, line, "date")
-        if rates and when <= rates[-1].date:
+        if rates and when <= (rates[-1].date or when):  # a book's rates are dated
             raise PriceBookError("rates must be in increasing date order", source=source, line=line)
         rate = Decimal(raw["usd_cny"])
         if rate <= 0:
@@ -204,8 +244,9 @@ def _parse_files(files: list[tuple[Path, bytes]], *, user: bool) -> _Parsed:
         if path.name == "fx.yaml":
             out.fx = parse_fx_file(data, locator, str(path))
             continue
-        models, family = parse_price_file(data, locator, str(path), user=user,
-                                          expected_provider=None if user else path.stem)
+        models, family = parse_price_file(
+            data, locator, str(path), user=user, expected_provider=None if user else path.stem
+        )
         out.models.extend(models)
         if family:
             out.families.append(family)
@@ -231,16 +272,18 @@ def build(parsed: list[_Parsed]) -> PriceBook:
         layer_ids: dict[str, str] = {}
         for model in layer.models:
             if model.id in layer_ids:
-                raise PriceBookError(f"model {model.id!r} is defined in two files (also in {layer_ids[model.id]})",
-                                     source=model.origin)
+                raise PriceBookError(
+                    f"model {model.id!r} is defined in two files (also in {layer_ids[model.id]})", source=model.origin
+                )
             layer_ids[model.id] = model.origin
             old = models.get(model.id)
-            if old is not None:
-                if old.provider != model.provider or old.currency != model.currency:
-                    raise PriceBookError(
-                        f"model {model.id!r} overrides the shipped {old.provider} model priced in {old.currency} "
-                        f"with provider {model.provider!r} in {model.currency}; use the same provider and "
-                        "currency, or give it a new id", source=model.origin)
+            if old is not None and (old.provider != model.provider or old.currency != model.currency):
+                raise PriceBookError(
+                    f"model {model.id!r} overrides the shipped {old.provider} model priced in {old.currency} "
+                    f"with provider {model.provider!r} in {model.currency}; use the same provider and "
+                    "currency, or give it a new id",
+                    source=model.origin,
+                )
             models[model.id] = model
         families.extend(layer.families)
         fx = layer.fx or fx
@@ -252,8 +295,14 @@ def build(parsed: list[_Parsed]) -> PriceBook:
                 ids.append(model.id)
     # An id always wins over another model's alias of the same spelling.
     resolved = {k: (k,) if k in models else tuple(v) for k, v in names.items()}
-    return PriceBook(models=models, families=tuple(families), fx=fx, files=tuple(files),
-                     digest=digest.hexdigest()[:16], _names=resolved)
+    return PriceBook(
+        models=models,
+        families=tuple(families),
+        fx=fx,
+        files=tuple(files),
+        digest=digest.hexdigest()[:16],
+        _names=resolved,
+    )
 
 
 #: The classes a cached book is made of (``book.cache`` restores only these).
@@ -266,15 +315,18 @@ def _base(folder: Path) -> _Parsed:
     llmcost's version and code, the folder (as given and resolved: the parsed book keeps its files'
     paths as given, and a relative path is only right from where it was given) and every file."""
     from .. import __version__, inputs, money, yamlsafe
-    from . import cache as book_cache, model, schema
+    from . import cache as book_cache
+    from . import model, schema
 
     files = _read(folder, _files(folder))
     store = book_cache.BookCache.default((*_CACHED_CLASSES, _Parsed))
     key = None
     if store is not None:
         key = book_cache.cache_key(
-            [__version__.encode(), str(folder).encode(), str(folder.resolve()).encode()], files,
-            [Path(__file__), *(Path(str(m.__file__)) for m in (model, schema, book_cache, money, yamlsafe, inputs))])
+            [__version__.encode(), str(folder).encode(), str(folder.resolve()).encode()],
+            files,
+            [Path(__file__), *(Path(str(m.__file__)) for m in (model, schema, book_cache, money, yamlsafe, inputs))],
+        )
     # The files' bytes are not cached (the key is made of them, and they are at hand).
     parsed = book_cache.cached(key, store, lambda: replace(_parse_files(files, user=False), raw=[]))
     return replace(parsed, raw=[data for _, data in files])
@@ -290,8 +342,10 @@ def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
             if path.name == "tokenizers.yaml":  # not merged: refused, never silently ignored
                 from ..tokens import known_tokenizers
 
-                raise PriceBookError(f"{path}: a tokenizers.yaml in --prices is not read; your models must name a "
-                                     f"shipped tokenizer: {', '.join(known_tokenizers())}")
+                raise PriceBookError(
+                    f"{path}: a tokenizers.yaml in --prices is not read; your models must name a "
+                    f"shipped tokenizer: {', '.join(known_tokenizers())}"
+                )
         layers.append(_parse_paths(Path(user_path), user=True))
     return build(layers)
 
@@ -310,8 +364,12 @@ def validate(path: str | os.PathLike[str]) -> list[str]:
     known = known_tokenizers()
     for model in book.models.values():
         if model.tokenizer not in known:
-            raise PriceBookError(f"model {model.id}: unknown tokenizer {model.tokenizer!r}", source=model.origin,
-                                 column="field tokenizer", hint=f"known: {', '.join(known)}")
+            raise PriceBookError(
+                f"model {model.id}: unknown tokenizer {model.tokenizer!r}",
+                source=model.origin,
+                column="field tokenizer",
+                hint=f"known: {', '.join(known)}",
+            )
     return [str(p) for p in parsed.paths]
 
 

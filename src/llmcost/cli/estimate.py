@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -46,6 +46,9 @@ from .options import (
     _width,
 )
 
+if TYPE_CHECKING:
+    from ..api import Pricer
+
 
 @app.command()
 def estimate(
@@ -80,20 +83,44 @@ def estimate(
     fmt = _format(fmt, ("table", "json", "jsonl", "csv", "markdown"))
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
     if workloads is not None:
-        _refuse_with_workloads(model=model, all=all_models, provider=provider, requests_per_day=requests_per_day,
-                               requests_per_month=requests_per_month, input_tokens=input_tokens,
-                               output_tokens=output_tokens, days=days, cached_ratio=cached_ratio,
-                               batch_ratio=batch_ratio, prompt=prompt, prompt_file=prompt_file,
-                               output_sample=output_sample)
+        _refuse_with_workloads(
+            model=model,
+            all=all_models,
+            provider=provider,
+            requests_per_day=requests_per_day,
+            requests_per_month=requests_per_month,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            days=days,
+            cached_ratio=cached_ratio,
+            batch_ratio=batch_ratio,
+            prompt=prompt,
+            prompt_file=prompt_file,
+            output_sample=output_sample,
+        )
         _price_workload_file(pricer, workloads, fmt, input_format, encoding)
         return
-    request = _request(model, all_models, provider, requests_per_day, requests_per_month, input_tokens,
-                       output_tokens, days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding)
+    request = _request(
+        model,
+        all_models,
+        provider,
+        requests_per_day,
+        requests_per_month,
+        input_tokens,
+        output_tokens,
+        days,
+        cached_ratio,
+        batch_ratio,
+        prompt,
+        prompt_file,
+        output_sample,
+        encoding,
+    )
     bill = api.estimate(pricer, request)
     _emit(render_bill(bill_report(bill, pricer.book), fmt, color=_color(), width=_width()))
 
 
-def _price_workload_file(pricer, path: str, fmt: str, input_format: str | None, encoding: str) -> None:  # type: ignore[no-untyped-def]
+def _price_workload_file(pricer: Pricer, path: str, fmt: str, input_format: str | None, encoding: str) -> None:
     """Read, price and write one workload at a time (see render.Stream)."""
     from .. import pipeline
     from ..money import plain
@@ -104,8 +131,16 @@ def _price_workload_file(pricer, path: str, fmt: str, input_format: str | None, 
     stream = stream_for(fmt, head, color=_color(), width=_width())
     out = _Output()
     out.write(stream.begin())
-    total = pipeline.price_file(pricer, path, stdin=_stdin(), input_format=input_format, encoding=encoding,
-                                stream=stream, write=out.write, parallel=fmt in pipeline.PARALLEL_FORMATS)
+    total = pipeline.price_file(
+        pricer,
+        path,
+        stdin=_stdin(),
+        input_format=input_format,
+        encoding=encoding,
+        stream=stream,
+        write=out.write,
+        parallel=fmt in pipeline.PARALLEL_FORMATS,
+    )
     out.write(stream.end([], plain(total)))
     out.close()
 
@@ -139,11 +174,15 @@ class _Output:
 @app.command()
 def compare(
     workloads: Workloads = None,
-    model: Annotated[Optional[list[str]], typer.Option(
-        "--model", "-m", metavar="MODEL", help="Only these models (repeatable) [default: every model].")] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", metavar="MODEL", help="Only these models (repeatable) [default: every model]."),
+    ] = None,
     provider: Providers = None,
-    baseline_model: Annotated[Optional[str], typer.Option(metavar="MODEL",
-        help="Also show the saving against this model (e.g. what you use today).")] = None,
+    baseline_model: Annotated[
+        str | None,
+        typer.Option(metavar="MODEL", help="Also show the saving against this model (e.g. what you use today)."),
+    ] = None,
     requests_per_day: RequestsPerDay = None,
     requests_per_month: RequestsPerMonth = None,
     input_tokens: InputTokens = None,
@@ -172,15 +211,44 @@ def compare(
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
     models = pricer.book.select(model or [], provider or [], everything=True)
     if workloads is not None:
-        _refuse_with_workloads(requests_per_day=requests_per_day, requests_per_month=requests_per_month,
-                               input_tokens=input_tokens, output_tokens=output_tokens, days=days,
-                               cached_ratio=cached_ratio, batch_ratio=batch_ratio, prompt=prompt,
-                               prompt_file=prompt_file, output_sample=output_sample)
-        items = list(workload_files.read(workloads, stdin=_stdin(), input_format=input_format,
-                                         encoding=encoding, count_prompt=api.prompt_counter(pricer.book)))
+        _refuse_with_workloads(
+            requests_per_day=requests_per_day,
+            requests_per_month=requests_per_month,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            days=days,
+            cached_ratio=cached_ratio,
+            batch_ratio=batch_ratio,
+            prompt=prompt,
+            prompt_file=prompt_file,
+            output_sample=output_sample,
+        )
+        items = list(
+            workload_files.read(
+                workloads,
+                stdin=_stdin(),
+                input_format=input_format,
+                encoding=encoding,
+                count_prompt=api.prompt_counter(pricer.book),
+            )
+        )
     else:
-        request = _request([], False, [], requests_per_day, requests_per_month, input_tokens, output_tokens,
-                           days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding)
+        request = _request(
+            [],
+            False,
+            [],
+            requests_per_day,
+            requests_per_month,
+            input_tokens,
+            output_tokens,
+            days,
+            cached_ratio,
+            batch_ratio,
+            prompt,
+            prompt_file,
+            output_sample,
+            encoding,
+        )
         items = [api.request_workload(request)]
     comparison = api.compare(pricer, items, models, baseline_model)
     _emit(render_compare(compare_report(comparison, pricer.book), fmt, color=_color(), width=_width()))
@@ -188,21 +256,36 @@ def compare(
 
 @app.command()
 def check(
-    workloads: Annotated[str, typer.Argument(
-        metavar="FILE", help="A CSV or YAML workload file, or - for stdin.", show_default=False)],
-    budget: Annotated[Optional[str], typer.Option(
-        metavar="AMOUNT", help="Monthly budget for the total, in --currency.")] = None,
+    workloads: Annotated[
+        str, typer.Argument(metavar="FILE", help="A CSV or YAML workload file, or - for stdin.", show_default=False)
+    ],
+    budget: Annotated[
+        str | None, typer.Option(metavar="AMOUNT", help="Monthly budget for the total, in --currency.")
+    ] = None,
     currency: Currency = "CNY",
     rate: Rate = None,
     as_of: AsOf = None,
     discount: Discounts = None,
     free_quota: FreeQuota = False,
-    baseline: Annotated[Optional[str], typer.Option(metavar="PATH",
-        help="An earlier JSON report (estimate --workloads -f json, or check -f json) to compare with.")] = None,
-    max_increase: Annotated[Optional[str], typer.Option(metavar="LIMIT",
-        help="Fail if the total rose more than this since --baseline: 10% or an amount, e.g. 500.")] = None,
-    max_increase_per_workload: Annotated[Optional[str], typer.Option(metavar="LIMIT",
-        help="Fail if any workload rose more than this since --baseline: 10% or an amount.")] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PATH",
+            help="An earlier JSON report (estimate --workloads -f json, or check -f json) to compare with.",
+        ),
+    ] = None,
+    max_increase: Annotated[
+        str | None,
+        typer.Option(
+            metavar="LIMIT", help="Fail if the total rose more than this since --baseline: 10% or an amount, e.g. 500."
+        ),
+    ] = None,
+    max_increase_per_workload: Annotated[
+        str | None,
+        typer.Option(
+            metavar="LIMIT", help="Fail if any workload rose more than this since --baseline: 10% or an amount."
+        ),
+    ] = None,
     fmt: ReportFormat = "table",
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
@@ -211,22 +294,39 @@ def check(
     """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input."""
     from .. import api, workload_files
     from .. import budget as budgets
-    from ..render import check_report, render_check, report_head
     from ..inputs import read_text
+    from ..render import check_report, render_check, report_head
     from ..workload import MAX_BUDGET, check_number
 
     fmt = _format(fmt, ("table", "json", "markdown"))
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
-    limit, per_workload = (None if text is None else budgets.parse_limit(text, what) for text, what in (
-        (max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload")))
-    total_budget = None if budget is None else check_number(parse_decimal(budget, "--budget"), "--budget",
-                                                            maximum=MAX_BUDGET)
-    base = None if baseline is None else budgets.parse_baseline(read_text(baseline, limit=budgets.MAX_BASELINE_BYTES),
-                                                                baseline)
-    rows = workload_files.read(workloads, stdin=_stdin(), input_format=input_format, encoding=encoding,
-                               count_prompt=api.prompt_counter(pricer.book))
-    verdict = api.check(pricer, rows, total_budget=total_budget, baseline=base, max_increase=limit,
-                        max_increase_per_workload=per_workload)
+    limit, per_workload = (
+        None if text is None else budgets.parse_limit(text, what)
+        for text, what in ((max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload"))
+    )
+    total_budget = (
+        None if budget is None else check_number(parse_decimal(budget, "--budget"), "--budget", maximum=MAX_BUDGET)
+    )
+    base = (
+        None
+        if baseline is None
+        else budgets.parse_baseline(read_text(baseline, limit=budgets.MAX_BASELINE_BYTES), baseline)
+    )
+    rows = workload_files.read(
+        workloads,
+        stdin=_stdin(),
+        input_format=input_format,
+        encoding=encoding,
+        count_prompt=api.prompt_counter(pricer.book),
+    )
+    verdict = api.check(
+        pricer,
+        rows,
+        total_budget=total_budget,
+        baseline=base,
+        max_increase=limit,
+        max_increase_per_workload=per_workload,
+    )
     p = pricer.pricing
     report = check_report(verdict, report_head(p.currency, p.as_of, p.fx, pricer.book))
     _emit(render_check(report, fmt, color=_color(), width=_width()))
@@ -238,8 +338,9 @@ def check(
 
 @app.command()
 def init(
-    path: Annotated[str, typer.Argument(
-        metavar="PATH", help="Where to write the example workload file (- for stdout).")] = "llmcost.yaml",
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="Where to write the example workload file (- for stdout).")
+    ] = "llmcost.yaml",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example workload file to start from."""

@@ -8,28 +8,49 @@ import shutil
 import sys
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
 from ..errors import UsageError
 from ..money import FxRate, parse_currency, parse_decimal
 
-Models = Annotated[Optional[list[str]], typer.Option(
-    "--model", "-m", metavar="MODEL", help="Model id or alias (repeatable), e.g. doubao-pro-32k, qwen-long, 豆包.")]
+if TYPE_CHECKING:
+    from ..api import EstimateRequest, Pricer
+    from ..book import PriceBook
+
+Models = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model", "-m", metavar="MODEL", help="Model id or alias (repeatable), e.g. doubao-pro-32k, qwen-long, 豆包."
+    ),
+]
 AllModels = Annotated[bool, typer.Option("--all", help="Every model in the price book.")]
-Providers = Annotated[Optional[list[str]], typer.Option(
-    "--provider", "-p", metavar="NAME",
-    help="Only this provider's models (repeatable): doubao, qwen, ernie, spark, hunyuan, glm, openai.")]
-Currency = Annotated[str, typer.Option(
-    "--currency", "-c", metavar="CODE", help="Report currency: CNY (or RMB) or USD.")]
-Rate = Annotated[Optional[str], typer.Option(
-    "--rate", metavar="CNY", help="USD→CNY rate (CNY per 1 USD) instead of the shipped dated rate.")]
-AsOf = Annotated[Optional[str], typer.Option(
-    "--as-of", metavar="DATE", help="Price date YYYY-MM-DD: use the prices in force that day (default: today).")]
+Providers = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--provider",
+        "-p",
+        metavar="NAME",
+        help="Only this provider's models (repeatable): doubao, qwen, ernie, spark, hunyuan, glm, openai.",
+    ),
+]
+Currency = Annotated[
+    str, typer.Option("--currency", "-c", metavar="CODE", help="Report currency: CNY (or RMB) or USD.")
+]
+Rate = Annotated[
+    str | None,
+    typer.Option("--rate", metavar="CNY", help="USD→CNY rate (CNY per 1 USD) instead of the shipped dated rate."),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", metavar="DATE", help="Price date YYYY-MM-DD: use the prices in force that day (default: today)."
+    ),
+]
 
 
-def _format_option(formats: str):  # type: ignore[no-untyped-def]
+def _format_option(formats: str) -> Any:
     return Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=f"Output: {formats}.")]
 
 
@@ -37,10 +58,15 @@ Format = _format_option("table, json, csv or markdown")
 StreamFormat = _format_option("table, json, jsonl, csv or markdown")
 ReportFormat = _format_option("table, json or markdown")
 CountFormat = _format_option("table, json or csv")
-PricesPath = Annotated[Optional[str], typer.Option(
-    "--prices", metavar="PATH", envvar="LLMCOST_PRICES",
-    help="Your own price file or folder; its models add to or replace the shipped ones. "
-         "Also LLMCOST_PRICES.")]
+PricesPath = Annotated[
+    str | None,
+    typer.Option(
+        "--prices",
+        metavar="PATH",
+        envvar="LLMCOST_PRICES",
+        help="Your own price file or folder; its models add to or replace the shipped ones. Also LLMCOST_PRICES.",
+    ),
+]
 
 
 def _as_of(text: str | None) -> date:
@@ -61,7 +87,7 @@ def _format(text: str, allowed: tuple[str, ...]) -> str:
     return name
 
 
-def _fx(rate: str | None, book, as_of: date) -> FxRate | None:  # type: ignore[no-untyped-def]
+def _fx(rate: str | None, book: PriceBook, as_of: date) -> FxRate | None:
     """--rate, or the book's rate in force on the as-of date (None if there is none yet)."""
     if rate is not None:
         value = parse_decimal(rate, "--rate")
@@ -84,7 +110,7 @@ def _width() -> int | None:
     return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else None
 
 
-def _stdin():  # type: ignore[no-untyped-def]
+def _stdin() -> BinaryIO | None:
     """Standard input as bytes, or None when it is closed (``llmcost ... <&-``)."""
     return sys.stdin.buffer if sys.stdin is not None else None
 
@@ -98,42 +124,75 @@ def _emit(text: str) -> None:
     sys.stdout.flush()
 
 
-RequestsPerDay = Annotated[Optional[str], typer.Option(metavar="N", help="Requests per day (× --days).")]
-RequestsPerMonth = Annotated[Optional[str], typer.Option(metavar="N", help="Requests per month.")]
-InputTokens = Annotated[Optional[str], typer.Option(metavar="N", help="Input (prompt) tokens per request.")]
-OutputTokens = Annotated[Optional[str], typer.Option(metavar="N", help="Output (completion) tokens per request.")]
-Days = Annotated[Optional[str], typer.Option(metavar="N", help="Days per month for --requests-per-day [default: 30].")]
-CachedRatio = Annotated[str, typer.Option(
-    metavar="RATIO", help="Share of input tokens that hit the vendor's cache, 0..1.")]
+RequestsPerDay = Annotated[str | None, typer.Option(metavar="N", help="Requests per day (× --days).")]
+RequestsPerMonth = Annotated[str | None, typer.Option(metavar="N", help="Requests per month.")]
+InputTokens = Annotated[str | None, typer.Option(metavar="N", help="Input (prompt) tokens per request.")]
+OutputTokens = Annotated[str | None, typer.Option(metavar="N", help="Output (completion) tokens per request.")]
+Days = Annotated[str | None, typer.Option(metavar="N", help="Days per month for --requests-per-day [default: 30].")]
+CachedRatio = Annotated[
+    str, typer.Option(metavar="RATIO", help="Share of input tokens that hit the vendor's cache, 0..1.")
+]
 BatchRatio = Annotated[str, typer.Option(metavar="RATIO", help="Share of requests sent through a Batch API, 0..1.")]
-Prompt = Annotated[Optional[str], typer.Option(metavar="TEXT",
-    help="A prompt: its input tokens are counted with each model's own tokenizer.")]
-PromptFile = Annotated[Optional[str], typer.Option(metavar="PATH",
-    help="A file (or - for stdin) holding one request's prompt, counted per model.")]
-OutputSample = Annotated[Optional[str], typer.Option(metavar="TEXT|PATH",
-    help="A typical answer (text, or a path to a file): output tokens counted per model.")]
-Workloads = Annotated[Optional[str], typer.Option(
-    "--workloads", "-w", metavar="PATH",
-    help="A CSV or YAML workload file, or - for stdin: price every workload in it.")]
-InputFormat = Annotated[Optional[str], typer.Option(metavar="FORMAT",
-    help="Force the workload file format: csv or yaml [default: from the extension or content].")]
+Prompt = Annotated[
+    str | None,
+    typer.Option(metavar="TEXT", help="A prompt: its input tokens are counted with each model's own tokenizer."),
+]
+PromptFile = Annotated[
+    str | None,
+    typer.Option(metavar="PATH", help="A file (or - for stdin) holding one request's prompt, counted per model."),
+]
+OutputSample = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TEXT|PATH", help="A typical answer (text, or a path to a file): output tokens counted per model."
+    ),
+]
+Workloads = Annotated[
+    str | None,
+    typer.Option(
+        "--workloads",
+        "-w",
+        metavar="PATH",
+        help="A CSV or YAML workload file, or - for stdin: price every workload in it.",
+    ),
+]
+InputFormat = Annotated[
+    str | None,
+    typer.Option(
+        metavar="FORMAT", help="Force the workload file format: csv or yaml [default: from the extension or content]."
+    ),
+]
 Encoding = Annotated[str, typer.Option(metavar="NAME", help="Text encoding of input files, e.g. gbk.")]
-Discounts = Annotated[Optional[list[str]], typer.Option(
-    "--discount", metavar="WHO=PCT", help="Your negotiated discount, e.g. doubao=20% or qwen-long=15% (repeatable).")]
-FreeQuota = Annotated[bool, typer.Option(
-    "--free-quota", help="Credit the free token quotas the price book lists (per account, so off by default).")]
+Discounts = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--discount", metavar="WHO=PCT", help="Your negotiated discount, e.g. doubao=20% or qwen-long=15% (repeatable)."
+    ),
+]
+FreeQuota = Annotated[
+    bool,
+    typer.Option(
+        "--free-quota", help="Credit the free token quotas the price book lists (per account, so off by default)."
+    ),
+]
 
 
-def _pricer(prices: str | None, currency: str, rate: str | None, as_of: str | None,
-            discount: list[str] | None, free_quota: bool):  # type: ignore[no-untyped-def]
+def _pricer(
+    prices: str | None, currency: str, rate: str | None, as_of: str | None, discount: list[str] | None, free_quota: bool
+) -> Pricer:
     """Everything the pricing options say, checked, as an api.Pricer."""
     from .. import api
 
     code = parse_currency(currency)
     when = _as_of(as_of)
     book = api.load_book(prices)
-    pricing = api.Pricing(as_of=when, currency=code, fx=_fx(rate, book, when),
-                          discounts=api.parse_discounts(discount or [], book), free_quota=free_quota)
+    pricing = api.Pricing(
+        as_of=when,
+        currency=code,
+        fx=_fx(rate, book, when),
+        discounts=api.parse_discounts(discount or [], book),
+        free_quota=free_quota,
+    )
     return api.Pricer(book, pricing)
 
 
@@ -160,22 +219,41 @@ def _read_text_arg(value: str | None, what: str, encoding: str, *, path_only: bo
     return value
 
 
-def _request(model, all_models, provider, requests_per_day, requests_per_month, input_tokens,  # type: ignore[no-untyped-def]
-             output_tokens, days, cached_ratio, batch_ratio, prompt, prompt_file, output_sample, encoding):
+def _request(
+    model: list[str] | None,
+    all_models: bool,
+    provider: list[str] | None,
+    requests_per_day: str | None,
+    requests_per_month: str | None,
+    input_tokens: str | None,
+    output_tokens: str | None,
+    days: str | None,
+    cached_ratio: str,
+    batch_ratio: str,
+    prompt: str | None,
+    prompt_file: str | None,
+    output_sample: str | None,
+    encoding: str,
+) -> EstimateRequest:
     from .. import api
 
     if prompt is not None and prompt_file is not None:
         raise UsageError("give --prompt or --prompt-file, not both")
     text = prompt if prompt is not None else _read_text_arg(prompt_file, "--prompt-file", encoding, path_only=True)
     return api.EstimateRequest(
-        models=model or [], everything=all_models, providers=provider or [],
+        models=model or [],
+        everything=all_models,
+        providers=provider or [],
         requests_per_day=_opt_decimal(requests_per_day, "--requests-per-day"),
         requests_per_month=_opt_decimal(requests_per_month, "--requests-per-month"),
         input_tokens=_opt_decimal(input_tokens, "--input-tokens"),
         output_tokens=_opt_decimal(output_tokens, "--output-tokens"),
-        days=_opt_decimal(days, "--days"), cached_ratio=parse_decimal(cached_ratio, "--cached-ratio"),
-        batch_ratio=parse_decimal(batch_ratio, "--batch-ratio"), prompt=text,
-        output_sample=_read_text_arg(output_sample, "--output-sample", encoding, path_only=False))
+        days=_opt_decimal(days, "--days"),
+        cached_ratio=parse_decimal(cached_ratio, "--cached-ratio"),
+        batch_ratio=parse_decimal(batch_ratio, "--batch-ratio"),
+        prompt=text,
+        output_sample=_read_text_arg(output_sample, "--output-sample", encoding, path_only=False),
+    )
 
 
 def _refuse_with_workloads(**given: object) -> None:
