@@ -1,4 +1,8 @@
-"""Where the base price book lives: inside the installed package, or LLMCOST_BOOK."""
+"""Where the base price book lives: inside the installed package, or LLMCOST_BOOK.
+
+The book actually used (the shipped one, an installed update, or LLMCOST_BOOK) is chosen by
+``llmcost.book.installed.active``.
+"""
 
 from __future__ import annotations
 
@@ -17,4 +21,9 @@ def shipped_prices_dir() -> Path:
     override = os.environ.get("LLMCOST_BOOK")
     if override:
         return Path(override)
+    return packaged_prices_dir()
+
+
+def packaged_prices_dir() -> Path:
+    """The folder of price files shipped inside the installed package (never LLMCOST_BOOK)."""
     return Path(str(resources.files("llmcost.price_files")))

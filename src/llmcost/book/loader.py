@@ -21,7 +21,6 @@ from typing import Any
 from ..errors import InputError, PriceBookError
 from ..inputs import decode, is_listed_file, read_bytes
 from ..money import FxRate
-from ..resources import shipped_prices_dir
 from ..yamlsafe import MAX_YAML_BYTES, Locator, loads
 from .model import Band, Family, FreeQuota, FxTable, Model, PriceBook, PriceEntry, _norm
 
@@ -263,12 +262,8 @@ def build(parsed: list[_Parsed]) -> PriceBook:
     models: dict[str, Model] = {}
     families: list[Family] = []
     fx = None
-    files: list[str] = []
-    digest = hashlib.sha256()
+    files = [str(path) for layer in parsed for path in layer.paths]
     for layer in parsed:
-        for path, raw in zip(layer.paths, layer.raw, strict=True):
-            files.append(str(path))
-            digest.update(path.name.encode() + b"\0" + raw + b"\0")
         layer_ids: dict[str, str] = {}
         for model in layer.models:
             if model.id in layer_ids:
@@ -300,9 +295,17 @@ def build(parsed: list[_Parsed]) -> PriceBook:
         families=tuple(families),
         fx=fx,
         files=tuple(files),
-        digest=digest.hexdigest()[:16],
+        digest=digest_of((path, raw) for layer in parsed for path, raw in zip(layer.paths, layer.raw, strict=True)),
         _names=resolved,
     )
+
+
+def digest_of(files: Iterable[tuple[Path, bytes]]) -> str:
+    """A book's digest: 16 hex digits of the sha256 of its files' names and bytes, in order."""
+    digest = hashlib.sha256()
+    for path, raw in files:
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+    return digest.hexdigest()[:16]
 
 
 #: The classes a cached book is made of (``book.cache`` restores only these).
@@ -332,12 +335,20 @@ def _base(folder: Path) -> _Parsed:
     return replace(parsed, raw=[data for _, data in files])
 
 
-def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
-    """The shipped book, plus a user's file or folder (``--prices``/``LLMCOST_PRICES``)."""
-    layers = [_base(shipped_prices_dir())]
-    if user_path is None:
+def load(user_path: str | os.PathLike[str] | None = None, *, user_prices: bool = True) -> PriceBook:
+    """The active book (shipped, an installed update, or LLMCOST_BOOK: see ``book.installed``),
+    plus a user's file or folder (``--prices``/``LLMCOST_PRICES``; none with ``user_prices=False``).
+    ``book.origin`` says which book it is."""
+    from . import installed
+
+    active = installed.active()
+    base = _base(active.folder)
+    origin = replace(active, digest=digest_of(zip(base.paths, base.raw, strict=True)),
+                     book_date=active.book_date or installed.parsed_date(base))
+    layers = [base]
+    if user_path is None and user_prices:
         user_path = os.environ.get("LLMCOST_PRICES") or None
-    if user_path is not None:
+    if user_path is not None and user_prices:
         for path in _files(Path(user_path)):
             if path.name == "tokenizers.yaml":  # not merged: refused, never silently ignored
                 from ..tokens import known_tokenizers
@@ -347,7 +358,7 @@ def load(user_path: str | os.PathLike[str] | None = None) -> PriceBook:
                     f"shipped tokenizer: {', '.join(known_tokenizers())}"
                 )
         layers.append(_parse_paths(Path(user_path), user=True))
-    return build(layers)
+    return replace(build(layers), origin=origin)
 
 
 def load_only(path: str | os.PathLike[str]) -> PriceBook:
@@ -357,9 +368,15 @@ def load_only(path: str | os.PathLike[str]) -> PriceBook:
 
 def validate(path: str | os.PathLike[str]) -> list[str]:
     """Check a file or folder; returns the files checked. Raises on the first problem."""
+    return validated(path)[1]
+
+
+def validated(path: str | os.PathLike[str], *, base: bool = False) -> tuple[PriceBook, list[str]]:
+    """Parse, build and check a file or folder: the book and the files checked. Raises on the first
+    problem. ``base``: check it as a base book is loaded (each provider file named after its provider)."""
     from ..tokens import known_tokenizers
 
-    parsed = _parse_paths(Path(path), user=True)
+    parsed = _parse_paths(Path(path), user=not base)
     book = build([parsed])
     known = known_tokenizers()
     for model in book.models.values():
@@ -370,7 +387,7 @@ def validate(path: str | os.PathLike[str]) -> list[str]:
                 column="field tokenizer",
                 hint=f"known: {', '.join(known)}",
             )
-    return [str(p) for p in parsed.paths]
+    return book, [str(p) for p in parsed.paths]
 
 
 def with_models(book: PriceBook, models: Iterable[Model]) -> PriceBook:

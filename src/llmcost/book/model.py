@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..errors import InputError, UnknownModelError, UsageError
 from ..money import FxRate
@@ -131,6 +131,7 @@ class PriceBook:
     files: tuple[str, ...] = ()
     digest: str = ""
     _names: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    origin: Any = None  # book.installed.ActiveBook: which book this is (shipped, an update…); set by book.load
 
     # -- lookup -----------------------------------------------------------
     def resolve(self, name: str) -> Model:

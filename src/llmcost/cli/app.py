@@ -81,7 +81,7 @@ app = typer.Typer(cls=LlmcostGroup, add_completion=False, no_args_is_help=True,
                   help="Estimate what LLM API usage costs per month, across Chinese vendors and GPT-4o, "
                        "in RMB or USD. Offline; exit codes: 0 ok, 1 budget exceeded, 2 bad input.")
 prices_app = typer.Typer(cls=LlmcostGroup, no_args_is_help=True, rich_markup_mode=None,
-                         help="Check and compare price files.")
+                         help="Check, compare, update, publish and export the price book.")
 app.add_typer(prices_app, name="prices")
 
 

@@ -74,13 +74,13 @@ def history(
 @prices_app.command("validate")
 def prices_validate(
     path: Annotated[Optional[str], typer.Argument(
-        metavar="PATH", help="A price file or folder [default: the shipped book].")] = None,
+        metavar="PATH", help="A price file or folder [default: the active book].")] = None,
 ) -> None:
     """Validate price files against the schema and the book's rules (dates, sources, aliases)."""
     from .. import book as prices_mod
-    from ..resources import shipped_prices_dir
+    from ..book import installed
 
-    files = prices_mod.validate(path if path is not None else shipped_prices_dir())
+    files = prices_mod.validate(path if path is not None else installed.active().folder)
     typer.echo(f"ok: {len(files)} file(s) valid")
 
 
