@@ -45,11 +45,12 @@ def test_table_golden(cli):
 def test_csv(cli):
     r = cli(*EXAMPLE, "-f", "csv")
     assert r.out.splitlines() == [
-        "name,model,provider,requests_per_month,input_tokens,output_tokens,cached_ratio,batch_ratio,currency,"
-        "input_cost,output_cost,free_quota,discount,total,tier,price_effective,source",
-        ",alpha-lite,alpha,60000,1500,400,0,0,CNY,27.00,14.40,0.00,0.00,41.40,,2024-05-15,"
+        "name,model,provider,requests_per_month,input_tokens,output_tokens,cached_ratio,batch_ratio,"
+        "cache_write_ratio,thinking_ratio,off_peak_ratio,currency,input_cost,output_cost,free_quota,discount,total,"
+        "tier,region,price_effective,source",
+        ",alpha-lite,alpha,60000,1500,400,0,0,0,0,0,CNY,27.00,14.40,0.00,0.00,41.40,,global,2024-05-15,"
         "https://example.com/alpha/2024-05",
-        "TOTAL,,,,,,,,CNY,,,,,41.40,,,",
+        "TOTAL,,,,,,,,,,,CNY,,,,,41.40,,,,",
     ]
 
 

@@ -59,8 +59,8 @@ def test_long_context_whole_tier_table_says_which_tier(cli):
 
 def test_long_context_whole_tier_csv_has_the_tier(cli):
     r = cli("estimate", "-m", "alpha-tiered", *LONG, "-f", "csv")
-    assert r.out.splitlines()[1] == (",alpha-tiered,alpha,100,200000,1000,0,0,CNY,48.00,2.40,0.00,0.00,50.40,"
-                                     ">128K,2025-01-01,https://example.com/alpha/tiered")
+    assert r.out.splitlines()[1] == (",alpha-tiered,alpha,100,200000,1000,0,0,0,0,0,CNY,48.00,2.40,0.00,0.00,"
+                                     "50.40,>128K,global,2025-01-01,https://example.com/alpha/tiered")
 
 
 def test_long_context_on_a_graduated_model_prices_each_slice_at_its_band(cli):
@@ -76,8 +76,8 @@ def test_graduated_table_and_csv_say_which_tier(cli):
     table = cli("estimate", "-m", "alpha-grad", *LONG)
     assert "2025-01-01 (tier graduated >128K)" in table.out and "¥33.76" in table.out
     csv = cli("estimate", "-m", "alpha-grad", *LONG, "-f", "csv")
-    assert csv.out.splitlines()[1] == (",alpha-grad,alpha,100,200000,1000,0,0,CNY,31.36,2.40,0.00,0.00,33.76,"
-                                       "graduated >128K,2025-01-01,https://example.com/alpha/grad")
+    assert csv.out.splitlines()[1] == (",alpha-grad,alpha,100,200000,1000,0,0,0,0,0,CNY,31.36,2.40,0.00,0.00,"
+                                       "33.76,graduated >128K,global,2025-01-01,https://example.com/alpha/grad")
 
 
 # 100,000 requests a month with 1,000 output tokens each (100M output tokens), so one input
@@ -220,7 +220,7 @@ def test_free_quota_is_a_separate_column_in_the_table_and_csv(cli):
     table = cli("estimate", *QUOTA, "--free-quota")
     assert_golden("estimate_free_quota_table.txt", table.out)
     csv = cli("estimate", *QUOTA, "--free-quota", "-f", "csv").out.splitlines()
-    assert csv[1] == (",alpha-pro,alpha,500,1000,1000,0,0,CNY,0.40,1.00,-0.70,0.00,0.70,,2024-05-15,"
+    assert csv[1] == (",alpha-pro,alpha,500,1000,1000,0,0,0,0,0,CNY,0.40,1.00,-0.70,0.00,0.70,,global,2024-05-15,"
                       "https://example.com/alpha/pro")
 
 

@@ -15,10 +15,10 @@ import difflib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .book import load as load_price_book
-from .calculator import Bill, CannotServe, Line, Skipped, price_line
+from .calculator import Bill, CannotServe, Line, Skipped, model_notes, price_line
 from .errors import InputError, LlmcostError, UnknownModelError, UsageError
 from .money import FxRate, exact_sum
 from .book import Model, NoPriceError, PriceBook, PriceEntry
@@ -41,6 +41,7 @@ class Pricing:
     fx: FxRate | None
     discounts: dict[str, Decimal] = field(default_factory=dict)  # model id or provider → share off
     free_quota: bool = False
+    region: str = "cn"  # which price list: "cn" (mainland China) or "intl" (a vendor's international list)
 
 
 def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]:
@@ -80,6 +81,17 @@ def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]
     return out
 
 
+class Plan(NamedTuple):
+    """A model as one Pricer prices it (see ``Pricer.plan``)."""
+
+    model: Model  # as the book has it (the cache key)
+    pricing: Pricing
+    regional: Model  # its price list in the chosen region
+    entry: PriceEntry
+    discount: Decimal | None
+    notes: tuple[str, ...]
+
+
 class Pricer:
     """Prices workloads against one book with one set of options."""
 
@@ -91,7 +103,7 @@ class Pricer:
         # Looked up once, not per row: a model name → its Model; a Model (by identity, kept alive
         # here) → its price entry on the as-of date and its discount.  Only successes are kept.
         self._models: dict[str, Model] = {}
-        self._plans: dict[int, tuple[Model, Pricing, PriceEntry, Decimal | None]] = {}
+        self._plans: dict[int, Plan] = {}
 
     def model(self, workload: Workload) -> Model:
         model = self._models.get(workload.model)
@@ -108,21 +120,32 @@ class Pricer:
         self._models[workload.model] = model
         return model
 
-    def price(self, workload: Workload, model: Model) -> Line:
-        """Raises ``CannotServe`` when the model can't price the workload."""
+    def plan(self, model: Model) -> Plan:
+        """What pricing on ``model`` needs, looked up once: its price list in the chosen region, the
+        entry in force on the as-of date, the discount and the notes every line of it carries.
+        Raises ``CannotServe`` when it has no price then and there."""
         p = self.pricing
         plan = self._plans.get(id(model))
-        if plan is None or plan[0] is not model or plan[1] is not p:
+        if plan is None or plan.model is not model or plan.pricing is not p:
             try:
-                entry = model.price_at(p.as_of)
+                regional = model.in_region(p.region)
+                entry = regional.price_at(p.as_of)
             except NoPriceError as exc:
                 raise CannotServe(exc.message) from None
             if len(self._plans) >= self.CACHE_SIZE:
                 self._plans.clear()
             discount = p.discounts.get(model.id, p.discounts.get(model.provider))
-            plan = self._plans[id(model)] = (model, p, entry, discount)
-        return price_line(workload, model, as_of=p.as_of, currency=p.currency, fx=p.fx,
-                          discount=plan[3], free_quota=p.free_quota, entry=plan[2])
+            plan = self._plans[id(model)] = Plan(model, p, regional, entry, discount,
+                                                 model_notes(regional, entry, p.as_of))
+        return plan
+
+    def price(self, workload: Workload, model: Model) -> Line:
+        """Raises ``CannotServe`` when the model can't price the workload."""
+        p = self.pricing
+        plan = self.plan(model)
+        return price_line(workload, plan.regional, as_of=p.as_of, currency=p.currency, fx=p.fx,
+                          discount=plan.discount, free_quota=p.free_quota, entry=plan.entry,
+                          static_notes=plan.notes)
 
     def strict(self, workload: Workload, model: Model | None = None) -> Line:
         """Price, turning "can't serve" into an error that names the workload's origin."""
@@ -159,6 +182,9 @@ class EstimateRequest:
     batch_ratio: Decimal = Decimal(0)
     prompt: str | None = None  # text whose tokens are counted per model
     output_sample: str | None = None
+    cache_write_ratio: Decimal = Decimal(0)
+    thinking_ratio: Decimal = Decimal(0)
+    off_peak_ratio: Decimal = Decimal(0)
 
     def workload(self, model: str) -> Workload:
         if self.input_tokens is None and self.prompt is None:
@@ -177,7 +203,17 @@ class EstimateRequest:
             output_tokens=check_tokens(self.output_tokens or Decimal(0), "--output-tokens"),
             cached_ratio=check_ratio(self.cached_ratio, "--cached-ratio"),
             batch_ratio=check_ratio(self.batch_ratio, "--batch-ratio"),
-            requests_per_day=self.requests_per_day, days=self.days)
+            requests_per_day=self.requests_per_day, days=self.days,
+            cache_write_ratio=self._write_ratio(),
+            thinking_ratio=check_ratio(self.thinking_ratio, "--thinking-ratio"),
+            off_peak_ratio=check_ratio(self.off_peak_ratio, "--off-peak-ratio"))
+
+    def _write_ratio(self) -> Decimal:
+        write = check_ratio(self.cache_write_ratio, "--cache-write-ratio")
+        if write + self.cached_ratio > 1:
+            raise UsageError(f"--cached-ratio + --cache-write-ratio must be at most 1 (shares of the same input "
+                             f"tokens), not {write + self.cached_ratio}")
+        return write
 
 
 def request_workload(request: EstimateRequest) -> Workload:

@@ -8,9 +8,18 @@ How a line is priced (documented in the README, "How a bill is computed"):
   (``graduated``: only the tokens above a threshold at the higher rate);
 - a share ``batch_ratio`` of requests is priced at the batch prices, the rest at
   the standard ones; of the standard requests' input, a share ``cached_ratio`` is
-  priced at the cache-hit price.  Batch requests get no cache price on top.
-  Where a vendor publishes no batch or cache price, that share is priced at the
-  standard rate and the line says so;
+  priced at the cache-hit price and a share ``cache_write_ratio`` at the cache-write
+  price (where the vendor charges for writing an explicit cache; elsewhere a write
+  costs the input price).  Batch requests get no cache price on top.  Where a vendor
+  publishes no batch or cache-hit price, that share is priced at the standard rate
+  and the line says so;
+- time of day: where an entry has peak and off-peak prices, a share ``off_peak_ratio``
+  of the standard requests is priced at the off-peak prices (without one, every request
+  at the listed, peak or standard, price, and the line says so);
+- thinking mode: where a band has a ``reasoning_output`` price, the output of a share
+  ``thinking_ratio`` of the standard requests is priced at it;
+- an entry's band is chosen by the request's input length, and output length where the
+  vendor's price depends on it too (``output_up_to``);
 - a negotiated discount multiplies the line; a free quota (opt-in) is credited
   in proportion to the tokens it covers;
 - everything in the model's own currency, then converted at the stated rate.
@@ -87,35 +96,14 @@ class CannotServe(Exception):
     """Internal: a model can't price this workload (too long for its context, no price yet)."""
 
 
-def _k(n: int) -> str:
-    if n % 1_000_000 == 0:
-        return f"{n // 1_000_000}M"
-    if n % 1000 == 0:
-        return f"{n // 1000}K"
-    return str(n)
-
-
 def band_label(entry: PriceEntry, index: int) -> str:
-    if entry.mode == "flat":
-        return ""
-    low = entry.bands[index - 1].up_to if index else 0
-    high = entry.bands[index].up_to
-    if high is None:
-        return f">{_k(low)}"
-    return f"{_k(low)}-{_k(high)}" if low else f"≤{_k(high)}"
+    return entry.band_label(index)
 
 
-def _band_index(entry: PriceEntry, input_tokens: Decimal) -> int:
-    for i, band in enumerate(entry.bands):
-        if band.up_to is None or input_tokens <= band.up_to:
-            return i
-    return len(entry.bands) - 1  # pragma: no cover - the last band is open-ended
-
-
-def _input_slices(entry: PriceEntry, input_tokens: Decimal) -> list[tuple[Band, Decimal]]:
+def _input_slices(entry: PriceEntry, input_tokens: Decimal, output_tokens: Decimal) -> list[tuple[Band, Decimal]]:
     """How many of a request's input tokens are priced at which band."""
     if entry.mode != "graduated":
-        return [(entry.bands[_band_index(entry, input_tokens)], input_tokens)]
+        return [(entry.bands[entry.band_index(input_tokens, output_tokens)], input_tokens)]
     slices, low = [], ZERO
     for band in entry.bands:
         high = Decimal(band.up_to) if band.up_to is not None else None
@@ -128,12 +116,35 @@ def _input_slices(entry: PriceEntry, input_tokens: Decimal) -> list[tuple[Band, 
     return slices
 
 
+def model_notes(model: Model, entry: PriceEntry, as_of: date) -> tuple[str, ...]:
+    """What every line priced from this model and entry on ``as_of`` says, whatever the workload:
+    an announced shutdown, an announced (future) price, prices not checked for a while."""
+    notes = []
+    if model.deprecated is not None:
+        dep = model.deprecated
+        announced = f" (announced {dep.announced.isoformat()})" if dep.announced else ""
+        instead = f"; successor {model.successor}" if model.successor else ""
+        notes.append(f"deprecated: shuts down on {dep.shutdown.isoformat()}{announced}{instead}")
+    if entry.announced is not None:
+        notes.append(f"announced price (announced {entry.announced.isoformat()}, in force from "
+                     f"{entry.effective.isoformat()})")
+    if model.checked is not None and (as_of - model.checked).days > STALE_DAYS:
+        notes.append(f"{model.provider} prices last checked on {model.checked.isoformat()}, "
+                     f"{(as_of - model.checked).days} days before {as_of.isoformat()}")
+    return tuple(notes)
+
+
+#: A provider whose prices were last checked this many days before the as-of date gets a note.
+STALE_DAYS = 90
+
+
 def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, fx: FxRate | None,
-               discount: Decimal | None = None, free_quota: bool = False, entry: PriceEntry | None = None) -> Line:
+               discount: Decimal | None = None, free_quota: bool = False, entry: PriceEntry | None = None,
+               static_notes: tuple[str, ...] | None = None) -> Line:
     """Price one workload on one model. Raises ``CannotServe`` with a reason.
 
-    ``entry`` is the model's price in force on ``as_of``, when the caller has it already
-    (``api.Pricer`` keeps it per model)."""
+    ``entry`` is the model's price in force on ``as_of``, and ``static_notes`` its ``model_notes``,
+    when the caller has them already (``api.Pricer`` keeps them per model)."""
     if entry is None:
         try:
             entry = model.price_at(as_of)
@@ -148,27 +159,51 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
     try:
         r = workload.requests_per_month
         batch_share, cache_share = workload.batch_ratio, workload.cached_ratio
+        write_share, thinking = workload.cache_write_ratio, workload.thinking_ratio
         standard, batch = r * (ONE - batch_share), r * batch_share
+        tod = entry.time_of_day
+        off_peak = workload.off_peak_ratio if tod is not None else ZERO
+        # Standard requests at the listed prices, and (time-of-day prices) the off-peak share at those.
+        groups: list[tuple[Decimal, Band | None]] = [(standard * (ONE - off_peak) if off_peak else standard, None)]
+        if off_peak:
+            groups.append((standard * off_peak, tod.off_peak))  # type: ignore[union-attr]
         per = Decimal(entry.per)
         input_cost = cached_cost = ZERO
-        missing_cache = missing_batch = False
-        for band, tokens in _input_slices(entry, workload.input_tokens):
-            cached_price = band.cached_input
-            if cached_price is None:
-                cached_price, missing_cache = band.input, missing_cache or cache_share > 0
+        missing_cache = missing_batch = thinking_price = False
+        index = entry.band_index(workload.input_tokens, workload.output_tokens)
+        for band, tokens in _input_slices(entry, workload.input_tokens, workload.output_tokens):
+            for count, prices in groups:
+                prices = prices or band
+                cached_price = prices.cached_input
+                if cached_price is None:
+                    cached_price, missing_cache = prices.input, missing_cache or cache_share > 0
+                cached = count * tokens * cache_share * cached_price / per
+                cached_cost += cached
+                if write_share:
+                    write_price = prices.input if prices.cache_write is None else prices.cache_write
+                    input_cost += (count * tokens * (ONE - cache_share - write_share) * prices.input / per + cached
+                                   + count * tokens * write_share * write_price / per)
+                else:
+                    input_cost += count * tokens * (ONE - cache_share) * prices.input / per + cached
             batch_in = band.batch_input
             if batch_in is None:
                 batch_in, missing_batch = band.input, missing_batch or batch_share > 0
-            cached = standard * tokens * cache_share * cached_price / per
-            cached_cost += cached
-            input_cost += standard * tokens * (ONE - cache_share) * band.input / per + cached
             input_cost += batch * tokens * batch_in / per
-        index = _band_index(entry, workload.input_tokens)
         out_band = entry.bands[index]
         batch_out = out_band.batch_output
         if batch_out is None:
             batch_out, missing_batch = out_band.output, missing_batch or batch_share > 0
-        output_cost = (standard * out_band.output + batch * batch_out) * workload.output_tokens / per
+        if len(groups) == 1 and not thinking:
+            output_cost = (standard * out_band.output + batch * batch_out) * workload.output_tokens / per
+        else:
+            output_cost = batch * batch_out * workload.output_tokens / per
+            for count, prices in groups:
+                prices = prices or out_band
+                price = prices.output
+                if thinking and prices.reasoning_output is not None:
+                    thinking_price = True
+                    price = (ONE - thinking) * prices.output + thinking * prices.reasoning_output
+                output_cost += count * price * workload.output_tokens / per
         subtotal = input_cost + output_cost
 
         credit = ZERO
@@ -190,6 +225,18 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
             notes.append(NO_CACHE_PRICE)
         if missing_batch:
             notes.append(NO_BATCH_PRICE)
+        if tod is not None:
+            if off_peak:
+                notes.append(f"{exact(off_peak * 100)}% of requests at off-peak prices ({tod.describe()})")
+            elif tod.windows == "peak":
+                notes.append(f"peak price for every request ({tod.describe()}); give --off-peak-ratio for the "
+                             "share sent off-peak")
+            else:
+                notes.append(f"standard price for every request; off-peak prices apply {tod.describe()[9:]} "
+                             "(give --off-peak-ratio)")
+        if thinking_price:
+            notes.append(f"{exact(thinking * 100)}% of requests in thinking mode, their output at the "
+                         "thinking-mode price")
 
         # The total converted once, from the exact total: a CNY→USD quotient per part would leave
         # their rounding in the sum (a 100% discount came to -3.3E-68 instead of 0).
@@ -206,11 +253,12 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
             total = convert(total, source, currency)
     finally:
         setcontext(saved)
+    notes.extend(model_notes(model, entry, as_of) if static_notes is None else static_notes)
     tier = None
     if entry.mode == "whole":
-        tier = band_label(entry, index)
+        tier = entry.band_label(index)
     elif entry.mode == "graduated":
-        tier = "graduated " + band_label(entry, index)
+        tier = "graduated " + entry.band_label(index)
     return Line(workload=workload, model=model, entry=entry, requests=r, input_cost=input_cost,
                 cached_input_cost=cached_cost, output_cost=output_cost, free_quota=credit, discount=off,
                 total=total, tier=tier, notes=tuple(notes), discount_rate=discount)

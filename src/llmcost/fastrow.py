@@ -22,7 +22,7 @@ from __future__ import annotations
 from decimal import Decimal, getcontext, setcontext
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, band_label
+from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, CannotServe
 from .errors import LlmcostError
 from .money import CONTEXT, exact, parse_currency, plain
 from .render import CsvStream, JsonLinesStream, JsonStream, Stream, _quantity
@@ -88,6 +88,9 @@ class _Plan(NamedTuple):
     unit: str
     user: bool
     joinable: bool  # no fixed cell of the CSV row needs quoting
+    region: str  # the price list used
+    source_kind: str
+    notes: tuple[str, ...]  # what every line of this model says (calculator.model_notes)
 
 _DAYS_MIN, _DAYS_MAX, _THIRTY = Decimal(1), Decimal(MAX_DAYS), Decimal(30)
 
@@ -136,12 +139,13 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             return None
         p = pricer.pricing
         try:
-            model = pricer.book.resolve(name)
-            entry = model.price_at(p.as_of)
-        except LlmcostError:
+            plan = pricer.plan(pricer.book.resolve(name))
+        except (LlmcostError, CannotServe):
             return None
-        if entry.mode == "graduated" or p.discounts.get(model.id, p.discounts.get(model.provider)):
-            return None
+        model, entry = plan.regional, plan.entry
+        if (entry.mode == "graduated" or plan.discount or entry.time_of_day is not None
+                or any(band.below or band.output_up_to is not None for band in entry.bands)):
+            return None  # graduated tiers, a discount, time-of-day prices or output-length bands
         convert = None
         if model.currency != currency:
             if p.fx is None:
@@ -151,14 +155,15 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             band.up_to, band.input, band.input if band.cached_input is None else band.cached_input,
             band.input if band.batch_input is None else band.batch_input, band.output,
             band.output if band.batch_output is None else band.batch_output,
-            band_label(entry, i) if entry.mode == "whole" else None,
+            entry.band_label(i) if entry.mode == "whole" else None,
             band.cached_input is None, band.batch_input is None or band.batch_output is None,
             exact(band.input), exact(band.output)) for i, band in enumerate(entry.bands))
         effective = entry.effective.isoformat()
         joinable = all(_plain_cell(text or "") for text in (model.id, model.provider, effective, entry.source, currency,
                                                             *(band.tier for band in bands)))
         return _Plan(bands, Decimal(entry.per), model.context_window, convert, model.currency, model.id,
-                     model.provider, effective, entry.source, entry.unit, model.user, joinable)
+                     model.provider, effective, entry.source, entry.unit, model.user, joinable and _plain_cell(
+                         model.region), model.region, entry.source_kind, plan.notes)
 
     def ratio_of(cell: str) -> tuple[Decimal, str] | None:
         if not cell or cell.isspace():
@@ -198,7 +203,8 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
                 return None
         c, c_text = (ZERO, "0") if cached is None else cached
         b, b_text = (ZERO, "0") if batched is None else batched
-        bands, per, window, convert, source, model_id, provider, effective, price_source, unit, user, joinable = plan
+        (bands, per, window, convert, source, model_id, provider, effective, price_source, unit, user, joinable,
+         region, source_kind, model_notes) = plan
         saved = getcontext()
         setcontext(CONTEXT)  # price_line's context (comparisons with a NaN raise in it)
         try:
@@ -253,8 +259,8 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
         name = (row[name_at].strip() if name_at is not None else "") or f"line {line}"
         if csv:  # render.line_csv_row's cells
             cells = [name, model_id, provider, str(requests), str(tokens_in), str(tokens_out), c_text, b_text,
-                     currency, input_text, output_text, "0.00", "0.00", total_text, tier or "", effective,
-                     price_source or ""]
+                     "0", "0", "0", currency, input_text, output_text, "0.00", "0.00", total_text, tier or "", region,
+                     effective, price_source or ""]
             if joinable and _plain_cell(name):
                 return ",".join(cells) + "\n", total  # no cell the csv module would quote
             return write_row(cells), total
@@ -263,14 +269,17 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             notes.append(NO_CACHE_PRICE)
         if no_batch_price and b > 0:
             notes.append(NO_BATCH_PRICE)
+        notes.extend(model_notes)
         return line_text({
             "name": name, "model": model_id, "provider": provider, "requests_per_month": requests,
             "input_tokens": tokens_in, "output_tokens": tokens_out, "input_tokens_method": "given",
             "output_tokens_method": "given", "cached_ratio": c_text, "batch_ratio": b_text,
+            "cache_write_ratio": "0", "thinking_ratio": "0", "off_peak_ratio": "0",
             "input_cost": input_text, "cached_input_cost": cached_text,
             "output_cost": output_text, "free_quota": "0.00", "discount": "0.00", "total": total_text,
             "price_currency": source, "input_price": input_price, "output_price": output_price, "price_unit": unit,
-            "tier": tier, "price_effective": effective, "source": price_source, "user_price": user,
+            "tier": tier, "region": region, "price_effective": effective, "source": price_source,
+            "source_kind": source_kind, "user_price": user,
             "notes": notes}), total
 
     return fast

@@ -32,9 +32,8 @@ def _quantity(value: Decimal) -> str | int:
 def _price_fields(entry: PriceEntry, line: Line | None = None) -> dict[str, Any]:
     band = entry.bands[0]
     if line is not None and entry.mode != "flat":
-        from .calculator import _band_index
 
-        band = entry.bands[_band_index(entry, line.workload.input_tokens)]
+        band = entry.bands[entry.band_index(line.workload.input_tokens, line.workload.output_tokens)]
     return {"input_price": exact(band.input), "output_price": exact(band.output),
             "price_unit": entry.unit}
 
@@ -54,6 +53,9 @@ def line_dict(line: Line) -> dict[str, Any]:
         "output_tokens_method": w.output_method,
         "cached_ratio": exact(w.cached_ratio),
         "batch_ratio": exact(w.batch_ratio),
+        "cache_write_ratio": exact(w.cache_write_ratio),
+        "thinking_ratio": exact(w.thinking_ratio),
+        "off_peak_ratio": exact(w.off_peak_ratio),
         "input_cost": plain(line.input_cost),
         "cached_input_cost": plain(line.cached_input_cost),
         "output_cost": plain(line.output_cost),
@@ -63,8 +65,10 @@ def line_dict(line: Line) -> dict[str, Any]:
         "price_currency": m.currency,
         **_price_fields(e, line),
         "tier": line.tier,
+        "region": m.region,
         "price_effective": e.effective.isoformat(),
         "source": e.source,
+        "source_kind": e.source_kind,
         "user_price": m.user,
         "notes": list(line.notes),
     })
@@ -215,8 +219,9 @@ def render_stream(report: dict[str, Any], kind: str) -> str:
 # -- plain formats ---------------------------------------------------------------
 
 CSV_COLUMNS = ["name", "model", "provider", "requests_per_month", "input_tokens", "output_tokens",
-               "cached_ratio", "batch_ratio", "currency", "input_cost", "output_cost", "free_quota",
-               "discount", "total", "tier", "price_effective", "source"]
+               "cached_ratio", "batch_ratio", "cache_write_ratio", "thinking_ratio", "off_peak_ratio", "currency",
+               "input_cost", "output_cost", "free_quota", "discount", "total", "tier", "region", "price_effective",
+               "source"]
 
 
 def csv_row(line: dict[str, Any], currency: str) -> list[str]:
@@ -230,8 +235,9 @@ def line_csv_row(line: Line, currency: str) -> list[str]:
     w, m, e = line.workload, line.model, line.entry
     return ["" if w.name is None else w.name, m.id, m.provider, str(_quantity(line.requests)),
             str(_quantity(w.input_tokens)), str(_quantity(w.output_tokens)), exact(w.cached_ratio),
-            exact(w.batch_ratio), currency, plain(line.input_cost), plain(line.output_cost), plain(line.free_quota),
-            plain(line.discount), plain(line.total), "" if line.tier is None else line.tier,
+            exact(w.batch_ratio), exact(w.cache_write_ratio), exact(w.thinking_ratio), exact(w.off_peak_ratio),
+            currency, plain(line.input_cost), plain(line.output_cost), plain(line.free_quota),
+            plain(line.discount), plain(line.total), "" if line.tier is None else line.tier, m.region,
             e.effective.isoformat(), "" if e.source is None else e.source]
 
 

@@ -41,12 +41,16 @@ class Workload:
     origin: str | None = None  # "file, line N" for messages about this workload
     prompt: str | None = field(default=None, repr=False)  # text the input tokens were counted from
     output_sample: str | None = field(default=None, repr=False)  # text the output tokens were counted from
+    cache_write_ratio: Decimal = ZERO  # share of input tokens written to an explicit cache
+    thinking_ratio: Decimal = ZERO  # share of requests in thinking mode (output at the thinking price)
+    off_peak_ratio: Decimal = ZERO  # share of requests sent in off-peak hours (time-of-day prices)
 
     def __init__(self, model: str, requests_per_month: Decimal, input_tokens: Decimal, output_tokens: Decimal,
                  name: str | None = None, cached_ratio: Decimal = ZERO, batch_ratio: Decimal = ZERO,
                  budget: Decimal | None = None, budget_currency: str | None = None, input_method: str = "given",
                  output_method: str = "given", requests_per_day: Decimal | None = None, days: Decimal | None = None,
-                 origin: str | None = None, prompt: str | None = None, output_sample: str | None = None):
+                 origin: str | None = None, prompt: str | None = None, output_sample: str | None = None,
+                 cache_write_ratio: Decimal = ZERO, thinking_ratio: Decimal = ZERO, off_peak_ratio: Decimal = ZERO):
         # The generated __init__ of a frozen dataclass calls object.__setattr__ once per field: filling
         # __dict__ at once is 2x faster, per row of a workload file.  Same fields, order and defaults
         # (tests/test_fast_paths.py checks).
@@ -55,7 +59,8 @@ class Workload:
             output_tokens=output_tokens, name=name, cached_ratio=cached_ratio, batch_ratio=batch_ratio,
             budget=budget, budget_currency=budget_currency, input_method=input_method,
             output_method=output_method, requests_per_day=requests_per_day, days=days, origin=origin, prompt=prompt,
-            output_sample=output_sample)
+            output_sample=output_sample, cache_write_ratio=cache_write_ratio, thinking_ratio=thinking_ratio,
+            off_peak_ratio=off_peak_ratio)
 
 
 def check_number(value: Decimal, what: str, *, minimum: Decimal = ZERO, maximum: Decimal | None = None,

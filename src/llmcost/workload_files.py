@@ -61,6 +61,9 @@ FIELDS = (
     "days",
     "cached_ratio",
     "batch_ratio",
+    "cache_write_ratio",
+    "thinking_ratio",
+    "off_peak_ratio",
     "budget",
     "currency",
 )
@@ -73,6 +76,7 @@ OUTPUT_ONLY = (
     "discount",
     "total",
     "tier",
+    "region",
     "price_effective",
     "source",
     "cached_input_cost",
@@ -260,13 +264,21 @@ def build_workload(
             raise error(str(exc), "currency") from None  # with its hint: which currencies
     name = values.get("name")
     name = str(name).strip() if _present(name) else default_name
+    cached_ratio = _checked(values, "cached_ratio", check_ratio, error) or Decimal(0)
+    cache_write_ratio = _checked(values, "cache_write_ratio", check_ratio, error) or Decimal(0)
+    if cached_ratio + cache_write_ratio > 1:
+        raise error(
+            f"cached_ratio + cache_write_ratio must be at most 1 (shares of the same input tokens), not "
+            f"{cached_ratio + cache_write_ratio}",
+            "cache_write_ratio",
+        )
     return Workload(
         model=model,
         requests_per_month=requests,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         name=name,
-        cached_ratio=_checked(values, "cached_ratio", check_ratio, error) or Decimal(0),
+        cached_ratio=cached_ratio,
         batch_ratio=_checked(values, "batch_ratio", check_ratio, error) or Decimal(0),
         budget=budget,
         budget_currency=currency,
@@ -275,6 +287,9 @@ def build_workload(
         days=days,
         origin=origin,
         prompt=text,
+        cache_write_ratio=cache_write_ratio,
+        thinking_ratio=_checked(values, "thinking_ratio", check_ratio, error) or Decimal(0),
+        off_peak_ratio=_checked(values, "off_peak_ratio", check_ratio, error) or Decimal(0),
     )
 
 

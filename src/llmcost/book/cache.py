@@ -52,7 +52,7 @@ _DEC, _DATE, _TUPLE, _LIST, _PATH, _OBJ = range(6)
 
 
 def _flatten(value: Any, classes: dict[type, int]) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, int, str, bytes)):
         return value
     if isinstance(value, Decimal):
         return (_DEC, str(value))

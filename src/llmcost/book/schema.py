@@ -1,7 +1,8 @@
-"""JSON Schemas for the price book (``prices/<provider>.yaml``) and ``prices/fx.yaml``.
+"""JSON Schemas for the price book: ``prices/<provider>.yaml``, ``prices/fx.yaml`` and
+``prices/holidays.yaml``.
 
-The schema checks shape and types; ``prices.py`` then checks what a schema cannot
-(real calendar dates, dates in order, bands in order, aliases unique).
+The schema checks shape and types; ``book.loader`` then checks what a schema cannot (real calendar
+dates, dates in order, bands in order, aliases unique, what schema version 2 requires).
 Documented for people in docs/price-format.md.
 """
 
@@ -18,10 +19,18 @@ DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 URL = {"type": "string", "pattern": r"^https?://[^\s]+$"}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 
+TEXT_LONG = {"type": "string", "minLength": 1, "maxLength": 4000}
+#: A user-facing note in a schema-2 file: one short sentence shown on bill lines (the loader checks
+#: the length, so the error can say where the detail belongs).
+SOURCE_KIND = {"enum": ["official", "third-party"]}
+COUNT = {"type": "integer", "minimum": 1}
+
 _PRICES = {
     "input": DECIMAL,
     "output": DECIMAL,
     "cached_input": DECIMAL,
+    "cache_write": DECIMAL,
+    "reasoning_output": DECIMAL,
     "batch_input": DECIMAL,
     "batch_output": DECIMAL,
 }
@@ -30,7 +39,8 @@ BAND = {
     "type": "object",
     "additionalProperties": False,
     "required": ["input", "output"],
-    "properties": {"up_to": {"type": "integer", "minimum": 1}, **_PRICES},
+    "properties": {"up_to": COUNT, "below": COUNT, "output_up_to": COUNT, "output_below": COUNT, **_PRICES},
+    "not": {"anyOf": [{"required": ["up_to", "below"]}, {"required": ["output_up_to", "output_below"]}]},
 }
 
 FREE_QUOTA = {
@@ -44,12 +54,33 @@ FREE_QUOTA = {
     },
 }
 
+TIME_OF_DAY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["utc_offset", "windows", "days", "hours", "off_peak"],
+    "properties": {
+        "utc_offset": {"type": "string", "pattern": r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$"},
+        "windows": {"enum": ["peak", "off_peak"]},
+        "days": {"enum": ["weekdays", "all"]},
+        "hours": {"type": "array", "minItems": 1, "maxItems": 24,
+                  "items": {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"}},
+        "holidays": {"type": "string", "pattern": r"^[a-z][a-z0-9_-]{0,30}$"},
+        "off_peak": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["input", "output"],
+            "properties": {k: DECIMAL for k in ("input", "output", "cached_input", "cache_write", "reasoning_output")},
+        },
+    },
+}
+
 PRICE_ENTRY = {
     "type": "object",
     "additionalProperties": False,
     "required": ["effective", "unit", "source"],
     "properties": {
         "effective": DATE,
+        "announced": DATE,
         "unit": {"enum": ["1K", "10K", "1M"]},
         **_PRICES,
         "tiers": {
@@ -61,15 +92,45 @@ PRICE_ENTRY = {
                 "bands": {"type": "array", "minItems": 2, "maxItems": 20, "items": BAND},
             },
         },
+        "time_of_day": TIME_OF_DAY,
         "free_quota": FREE_QUOTA,
         "source": URL,
+        "source_kind": SOURCE_KIND,
+        "see_also": {"type": "array", "maxItems": 20, "items": URL},
         "note": TEXT,
+        "provenance": TEXT_LONG,
     },
-    # Either flat input/output prices or tiers, never both.
+    # Either flat input/output prices or tiers, never both; time-of-day prices only on flat prices.
     "oneOf": [
         {"required": ["input", "output"], "not": {"required": ["tiers"]}},
-        {"required": ["tiers"], "not": {"anyOf": [{"required": [k]} for k in _PRICES]}},
+        {"required": ["tiers"], "not": {"anyOf": [{"required": [k]} for k in (*_PRICES, "time_of_day")]}},
     ],
+}
+
+PRICE_LIST = {"type": "array", "items": PRICE_ENTRY}
+
+DEPRECATED = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["shutdown", "source"],
+    "properties": {"shutdown": DATE, "announced": DATE, "source": URL, "source_kind": SOURCE_KIND, "note": TEXT},
+}
+
+MODEL_ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._:-]{0,99}$"}
+
+INTL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["currency", "prices"],
+    "properties": {
+        "currency": {"enum": ["CNY", "USD"]},
+        "context_window": COUNT,
+        "prices": PRICE_LIST,
+        "retired": DATE,
+        "retired_source": URL,
+        "unpriced": TEXT,
+        "note": TEXT,
+    },
 }
 
 MODEL = {
@@ -77,15 +138,23 @@ MODEL = {
     "additionalProperties": False,
     "required": ["id", "name", "currency", "context_window", "tokenizer", "prices"],
     "properties": {
-        "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._:-]{0,99}$"},
+        "id": MODEL_ID,
+        "api_id": {"type": "string", "minLength": 1, "maxLength": 100},
         "name": TEXT,
         "aliases": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 100}},
         "currency": {"enum": ["CNY", "USD"]},
-        "context_window": {"type": "integer", "minimum": 1},
+        "context_window": COUNT,
+        "max_output": COUNT,
         "tokenizer": {"type": "string", "minLength": 1},
         "retired": DATE,
+        "retired_source": URL,
+        "deprecated": DEPRECATED,
+        "successor": MODEL_ID,
+        "unpriced": TEXT,
         "note": TEXT,
-        "prices": {"type": "array", "minItems": 1, "items": PRICE_ENTRY},
+        "provenance": TEXT_LONG,
+        "prices": PRICE_LIST,
+        "intl": INTL,
     },
 }
 
@@ -96,9 +165,11 @@ PRICE_FILE: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["schema_version", "provider", "models"],
     "properties": {
-        "schema_version": {"const": 1},
+        "schema_version": {"enum": [1, 2]},
         "provider": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,49}$"},
         "provider_name": TEXT,
+        "checked": DATE,
+        "region": {"enum": ["cn", "global"]},
         "family": {
             "type": "object",
             "additionalProperties": False,
@@ -120,7 +191,7 @@ FX_FILE: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["schema_version", "rates"],
     "properties": {
-        "schema_version": {"const": 1},
+        "schema_version": {"enum": [1, 2]},
         "rates": {
             "type": "array",
             "minItems": 1,
@@ -128,8 +199,32 @@ FX_FILE: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["date", "usd_cny", "source"],
-                "properties": {"date": DATE, "usd_cny": DECIMAL, "source": URL, "note": TEXT},
+                "properties": {"date": DATE, "usd_cny": DECIMAL, "source": URL, "source_kind": SOURCE_KIND,
+                               "note": TEXT},
             },
+        },
+    },
+}
+
+_DAY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["date", "name", "source"],
+    "properties": {"date": DATE, "name": TEXT, "source": URL, "source_kind": SOURCE_KIND},
+}
+
+HOLIDAYS_FILE: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "llmcost holiday calendars",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["schema_version", "calendars"],
+    "properties": {
+        "schema_version": {"const": 2},
+        "calendars": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[a-z][a-z0-9_-]{0,30}$"},
+            "additionalProperties": {"type": "array", "items": _DAY},
         },
     },
 }

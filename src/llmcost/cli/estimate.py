@@ -15,6 +15,7 @@ from .options import (
     AsOf,
     BatchRatio,
     CachedRatio,
+    CacheWriteRatio,
     Currency,
     Days,
     Discounts,
@@ -24,6 +25,7 @@ from .options import (
     InputFormat,
     InputTokens,
     Models,
+    OffPeakRatio,
     OutputSample,
     OutputTokens,
     PricesPath,
@@ -31,10 +33,12 @@ from .options import (
     PromptFile,
     Providers,
     Rate,
+    Region,
     ReportFormat,
     RequestsPerDay,
     RequestsPerMonth,
     StreamFormat,
+    ThinkingRatio,
     Workloads,
     _color,
     _emit,
@@ -63,6 +67,9 @@ def estimate(
     days: Days = None,
     cached_ratio: CachedRatio = "0",
     batch_ratio: BatchRatio = "0",
+    cache_write_ratio: CacheWriteRatio = "0",
+    thinking_ratio: ThinkingRatio = "0",
+    off_peak_ratio: OffPeakRatio = "0",
     prompt: Prompt = None,
     prompt_file: PromptFile = None,
     output_sample: OutputSample = None,
@@ -71,6 +78,7 @@ def estimate(
     as_of: AsOf = None,
     discount: Discounts = None,
     free_quota: FreeQuota = False,
+    region: Region = "cn",
     fmt: StreamFormat = "table",
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
@@ -81,7 +89,7 @@ def estimate(
     from ..render import bill_report, render_bill
 
     fmt = _format(fmt, ("table", "json", "jsonl", "csv", "markdown"))
-    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota, region)
     if workloads is not None:
         _refuse_with_workloads(
             model=model,
@@ -94,6 +102,9 @@ def estimate(
             days=days,
             cached_ratio=cached_ratio,
             batch_ratio=batch_ratio,
+            cache_write_ratio=cache_write_ratio,
+            thinking_ratio=thinking_ratio,
+            off_peak_ratio=off_peak_ratio,
             prompt=prompt,
             prompt_file=prompt_file,
             output_sample=output_sample,
@@ -115,6 +126,9 @@ def estimate(
         prompt_file,
         output_sample,
         encoding,
+        cache_write_ratio,
+        thinking_ratio,
+        off_peak_ratio,
     )
     bill = api.estimate(pricer, request)
     _emit(render_bill(bill_report(bill, pricer.book), fmt, color=_color(), width=_width()))
@@ -190,6 +204,9 @@ def compare(
     days: Days = None,
     cached_ratio: CachedRatio = "0",
     batch_ratio: BatchRatio = "0",
+    cache_write_ratio: CacheWriteRatio = "0",
+    thinking_ratio: ThinkingRatio = "0",
+    off_peak_ratio: OffPeakRatio = "0",
     prompt: Prompt = None,
     prompt_file: PromptFile = None,
     output_sample: OutputSample = None,
@@ -198,6 +215,7 @@ def compare(
     as_of: AsOf = None,
     discount: Discounts = None,
     free_quota: FreeQuota = False,
+    region: Region = "cn",
     fmt: Format = "table",
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
@@ -208,7 +226,7 @@ def compare(
     from ..render import compare_report, render_compare
 
     fmt = _format(fmt, ("table", "json", "csv", "markdown"))
-    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota, region)
     models = pricer.book.select(model or [], provider or [], everything=True)
     if workloads is not None:
         _refuse_with_workloads(
@@ -219,6 +237,9 @@ def compare(
             days=days,
             cached_ratio=cached_ratio,
             batch_ratio=batch_ratio,
+            cache_write_ratio=cache_write_ratio,
+            thinking_ratio=thinking_ratio,
+            off_peak_ratio=off_peak_ratio,
             prompt=prompt,
             prompt_file=prompt_file,
             output_sample=output_sample,
@@ -248,6 +269,9 @@ def compare(
             prompt_file,
             output_sample,
             encoding,
+            cache_write_ratio,
+            thinking_ratio,
+            off_peak_ratio,
         )
         items = [api.request_workload(request)]
     comparison = api.compare(pricer, items, models, baseline_model)
@@ -267,6 +291,7 @@ def check(
     as_of: AsOf = None,
     discount: Discounts = None,
     free_quota: FreeQuota = False,
+    region: Region = "cn",
     baseline: Annotated[
         str | None,
         typer.Option(
@@ -299,7 +324,7 @@ def check(
     from ..workload import MAX_BUDGET, check_number
 
     fmt = _format(fmt, ("table", "json", "markdown"))
-    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota)
+    pricer = _pricer(prices, currency, rate, as_of, discount, free_quota, region)
     limit, per_workload = (
         None if text is None else budgets.parse_limit(text, what)
         for text, what in ((max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload"))

@@ -133,6 +133,38 @@ CachedRatio = Annotated[
     str, typer.Option(metavar="RATIO", help="Share of input tokens that hit the vendor's cache, 0..1.")
 ]
 BatchRatio = Annotated[str, typer.Option(metavar="RATIO", help="Share of requests sent through a Batch API, 0..1.")]
+CacheWriteRatio = Annotated[
+    str,
+    typer.Option(
+        metavar="RATIO",
+        help="Share of input tokens written to an explicit cache (priced at the cache-write price "
+        "where the vendor charges one), 0..1.",
+    ),
+]
+ThinkingRatio = Annotated[
+    str,
+    typer.Option(
+        metavar="RATIO",
+        help="Share of requests in thinking mode: their output is priced at the thinking-mode "
+        "price where a model bills it differently, 0..1.",
+    ),
+]
+OffPeakRatio = Annotated[
+    str,
+    typer.Option(
+        metavar="RATIO",
+        help="Share of requests sent off-peak, for models with time-of-day prices (DeepSeek); "
+        "without it they are priced at the peak price, 0..1.",
+    ),
+]
+Region = Annotated[
+    str,
+    typer.Option(
+        metavar="REGION",
+        help="Price list: cn (mainland China, the default) or intl (the vendor's international "
+        "list, e.g. Alibaba Cloud International, Z.ai, BytePlus).",
+    ),
+]
 Prompt = Annotated[
     str | None,
     typer.Option(metavar="TEXT", help="A prompt: its input tokens are counted with each model's own tokenizer."),
@@ -177,8 +209,22 @@ FreeQuota = Annotated[
 ]
 
 
+def _region(text: str) -> str:
+    name = text.strip().lower()
+    name = {"mainland": "cn", "china": "cn", "international": "intl", "global": "intl"}.get(name, name)
+    if name not in ("cn", "intl"):
+        raise UsageError(f"--region: {text!r} is not cn or intl")
+    return name
+
+
 def _pricer(
-    prices: str | None, currency: str, rate: str | None, as_of: str | None, discount: list[str] | None, free_quota: bool
+    prices: str | None,
+    currency: str,
+    rate: str | None,
+    as_of: str | None,
+    discount: list[str] | None,
+    free_quota: bool,
+    region: str = "cn",
 ) -> Pricer:
     """Everything the pricing options say, checked, as an api.Pricer."""
     from .. import api
@@ -192,6 +238,7 @@ def _pricer(
         fx=_fx(rate, book, when),
         discounts=api.parse_discounts(discount or [], book),
         free_quota=free_quota,
+        region=_region(region),
     )
     return api.Pricer(book, pricing)
 
@@ -234,6 +281,9 @@ def _request(
     prompt_file: str | None,
     output_sample: str | None,
     encoding: str,
+    cache_write_ratio: str = "0",
+    thinking_ratio: str = "0",
+    off_peak_ratio: str = "0",
 ) -> EstimateRequest:
     from .. import api
 
@@ -252,6 +302,9 @@ def _request(
         cached_ratio=parse_decimal(cached_ratio, "--cached-ratio"),
         batch_ratio=parse_decimal(batch_ratio, "--batch-ratio"),
         prompt=text,
+        cache_write_ratio=parse_decimal(cache_write_ratio, "--cache-write-ratio"),
+        thinking_ratio=parse_decimal(thinking_ratio, "--thinking-ratio"),
+        off_peak_ratio=parse_decimal(off_peak_ratio, "--off-peak-ratio"),
         output_sample=_read_text_arg(output_sample, "--output-sample", encoding, path_only=False),
     )
 
