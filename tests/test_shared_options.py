@@ -64,6 +64,10 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "output_tokens": ((), ()),  # in BASE
     "cached_ratio": ((), ("--cached-ratio", "0.5")),
     "batch_ratio": ((), ("--batch-ratio", "0.25")),
+    "cache_write_ratio": ((), ("--cache-write-ratio", "0.25")),
+    "thinking_ratio": ((), ("--thinking-ratio", "0.5")),
+    "off_peak_ratio": ((), ("--off-peak-ratio", "0.5")),
+    "region": ((), ("--region", "intl")),
     "prompt": (("--input-tokens",), ("--prompt", SAMPLE)),
     "prompt_file": (("--input-tokens",), ("--prompt-file", "{p}/prompt.txt")),
     "encoding": (("--input-tokens",), ("--prompt-file", "{p}/prompt-gbk.txt", "--encoding", "gbk")),
