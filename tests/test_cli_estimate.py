@@ -7,8 +7,19 @@ from decimal import Decimal
 
 from conftest import DATA, assert_golden
 
-EXAMPLE = ["estimate", "-m", "alpha-lite", "--requests-per-day", "2000", "--input-tokens", "1500",
-           "--output-tokens", "400", "--as-of", "2024-06-01"]
+EXAMPLE = [
+    "estimate",
+    "-m",
+    "alpha-lite",
+    "--requests-per-day",
+    "2000",
+    "--input-tokens",
+    "1500",
+    "--output-tokens",
+    "400",
+    "--as-of",
+    "2024-06-01",
+]
 
 
 def test_json_contract(cli):
@@ -19,11 +30,32 @@ def test_json_contract(cli):
     assert (report["currency"], report["as_of"], report["total"]) == ("CNY", "2024-06-01", "41.40")
     assert report["fx"] == {"usd_cny": "7.1", "date": "2024-01-02", "source": "https://example.com/fx/1"}
     [line] = report["lines"]
-    assert {k: line[k] for k in ("model", "provider", "requests_per_month", "input_tokens", "output_tokens",
-                                 "input_cost", "output_cost", "total", "price_effective", "source")} == {
-        "model": "alpha-lite", "provider": "alpha", "requests_per_month": 60000, "input_tokens": 1500,
-        "output_tokens": 400, "input_cost": "27.00", "output_cost": "14.40", "total": "41.40",
-        "price_effective": "2024-05-15", "source": "https://example.com/alpha/2024-05"}
+    assert {
+        k: line[k]
+        for k in (
+            "model",
+            "provider",
+            "requests_per_month",
+            "input_tokens",
+            "output_tokens",
+            "input_cost",
+            "output_cost",
+            "total",
+            "price_effective",
+            "source",
+        )
+    } == {
+        "model": "alpha-lite",
+        "provider": "alpha",
+        "requests_per_month": 60000,
+        "input_tokens": 1500,
+        "output_tokens": 400,
+        "input_cost": "27.00",
+        "output_cost": "14.40",
+        "total": "41.40",
+        "price_effective": "2024-05-15",
+        "source": "https://example.com/alpha/2024-05",
+    }
 
 
 def test_usd_at_given_rate(cli):
@@ -61,19 +93,49 @@ def test_markdown(cli):
 
 
 def test_all_models_cheapest_first_with_dates(cli):
-    r = cli("estimate", "--all", "--requests-per-month", "1000", "--input-tokens", "1000",
-            "--output-tokens", "500", "--as-of", "2025-06-01", "-f", "json")
+    r = cli(
+        "estimate",
+        "--all",
+        "--requests-per-month",
+        "1000",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+        "--as-of",
+        "2025-06-01",
+        "-f",
+        "json",
+    )
     report = json.loads(r.out)
     totals = [(line["model"], line["total"]) for line in report["lines"]]
-    assert totals == [("alpha-free", "0.00"), ("alpha-lite", "0.60"), ("alpha-pro", "1.80"),
-                      ("alpha-grad", "4.80"), ("alpha-tiered", "4.80"), ("beta-4o", "54.00")]
+    assert totals == [
+        ("alpha-free", "0.00"),
+        ("alpha-lite", "0.60"),
+        ("alpha-pro", "1.80"),
+        ("alpha-grad", "4.80"),
+        ("alpha-tiered", "4.80"),
+        ("beta-4o", "54.00"),
+    ]
     assert all(line["price_effective"] for line in report["lines"])
     assert report["total"] == "66.00"
 
 
 def test_as_of_before_a_models_first_price_skips_it_with_a_reason(cli):
-    r = cli("estimate", "--all", "--requests-per-month", "10", "--input-tokens", "10", "--output-tokens", "10",
-            "--as-of", "2024-03-01", "-f", "json")
+    r = cli(
+        "estimate",
+        "--all",
+        "--requests-per-month",
+        "10",
+        "--input-tokens",
+        "10",
+        "--output-tokens",
+        "10",
+        "--as-of",
+        "2024-03-01",
+        "-f",
+        "json",
+    )
     report = json.loads(r.out)
     assert [line["model"] for line in report["lines"]] == ["alpha-lite"]
     skipped = {s["model"]: s["reason"] for s in report["skipped"]}
@@ -81,11 +143,23 @@ def test_as_of_before_a_models_first_price_skips_it_with_a_reason(cli):
 
 
 def test_as_of_before_the_only_model_is_an_error(cli):
-    r = cli("estimate", "-m", "beta-4o", "--requests-per-month", "10", "--input-tokens", "10",
-            "--output-tokens", "10", "--as-of", "2024-03-01")
+    r = cli(
+        "estimate",
+        "-m",
+        "beta-4o",
+        "--requests-per-month",
+        "10",
+        "--input-tokens",
+        "10",
+        "--output-tokens",
+        "10",
+        "--as-of",
+        "2024-03-01",
+    )
     assert (r.code, r.out) == (2, "")
-    assert r.err == ("llmcost: error: beta-4o has no price on or before 2024-03-01 "
-                     "(its first price is from 2024-05-13)\n")
+    assert r.err == (
+        "llmcost: error: beta-4o has no price on or before 2024-03-01 (its first price is from 2024-05-13)\n"
+    )
 
 
 def test_unknown_model_did_you_mean(cli):
@@ -102,8 +176,21 @@ def test_chinese_family_names(cli, book):
 
 
 def test_provider_filter(cli):
-    r = cli("estimate", "-p", "beta", "--requests-per-month", "1", "--input-tokens", "1", "--output-tokens", "1",
-            "-f", "json", "--as-of", "2025-01-01")
+    r = cli(
+        "estimate",
+        "-p",
+        "beta",
+        "--requests-per-month",
+        "1",
+        "--input-tokens",
+        "1",
+        "--output-tokens",
+        "1",
+        "-f",
+        "json",
+        "--as-of",
+        "2025-01-01",
+    )
     assert [line["model"] for line in json.loads(r.out)["lines"]] == ["beta-4o"]
 
 
@@ -117,8 +204,13 @@ def test_models_lists_a_provider(cli):
     assert r.code == 0
     rows = r.out.splitlines()
     assert rows[0].startswith("provider,id,name,aliases,currency,input_price,output_price,price_unit")
-    assert [row.split(",")[1] for row in rows[1:]] == ["alpha-lite", "alpha-pro", "alpha-free", "alpha-tiered",
-                                                       "alpha-grad"]
+    assert [row.split(",")[1] for row in rows[1:]] == [
+        "alpha-lite",
+        "alpha-pro",
+        "alpha-free",
+        "alpha-tiered",
+        "alpha-grad",
+    ]
 
 
 def test_models_json_as_of_before_price(cli):
@@ -145,7 +237,11 @@ def test_bad_option_is_one_line_exit_2(cli):
 
 def test_missing_tokens_is_a_usage_error(cli):
     r = cli("estimate", "-m", "alpha-lite", "--requests-per-day", "10", "--output-tokens", "1")
-    assert (r.code, r.out, r.err) == (2, "", "llmcost: error: give --input-tokens (tokens per request) or --prompt/--prompt-file\n")
+    assert (r.code, r.out, r.err) == (
+        2,
+        "",
+        "llmcost: error: give --input-tokens (tokens per request) or --prompt/--prompt-file\n",
+    )
 
 
 def test_narrow_terminal_never_cuts_an_amount():
@@ -153,8 +249,9 @@ def test_narrow_terminal_never_cuts_an_amount():
 
     from conftest import run
 
-    report = json.loads(run("estimate", "--workloads", str(DATA / "workloads" / "small.csv"), "--as-of", "2025-06-01",
-                            "-f", "json").out)
+    report = json.loads(
+        run("estimate", "--workloads", str(DATA / "workloads" / "small.csv"), "--as-of", "2025-06-01", "-f", "json").out
+    )
     wide = render_bill(report, "table", width=200)
     for width in (40, 60, 80):
         narrow = render_bill(report, "table", width=width)
@@ -166,8 +263,10 @@ def test_narrow_terminal_never_cuts_an_amount():
 
 def test_subtotal_labels_never_wrap_under_short_workload_names(cli, tmp_path):
     path = tmp_path / "w.csv"
-    path.write_text("name,model,requests_per_month,input_tokens,output_tokens\n"
-                    "a,alpha-lite,1000,100,10\nb,beta-4o,1000,100,10\n", encoding="utf-8")
+    path.write_text(
+        "name,model,requests_per_month,input_tokens,output_tokens\na,alpha-lite,1000,100,10\nb,beta-4o,1000,100,10\n",
+        encoding="utf-8",
+    )
     r = cli("estimate", "--workloads", str(path), "--as-of", "2024-06-01")
     assert r.code == 0
     lines = [line.strip() for line in r.out.splitlines()]

@@ -40,9 +40,17 @@ FUZZ_EXAMPLES = int(os.environ.get("LLMCOST_FUZZ_EXAMPLES", "600"))
 CLI_EXAMPLES = max(10, FUZZ_EXAMPLES // 6)
 DEADLINE_MS = 2000
 
-FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=DEADLINE_MS, derandomize=False,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                       HealthCheck.filter_too_much, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=DEADLINE_MS,
+    derandomize=False,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 FUZZ_CLI = settings(FUZZ, max_examples=CLI_EXAMPLES)
 
 TEST_BOOK = prices.load_only(BOOK)
@@ -103,8 +111,10 @@ def parses_or_llmcost_error(read, currency: str = "CNY") -> bool:
 
 def read_workloads(data: bytes, input_format: str | None, name: str = "-"):
     def read():
-        return workload_files.read("-", stdin=io.BytesIO(data), input_format=input_format,
-                                   count_prompt=api.prompt_counter(TEST_BOOK))
+        return workload_files.read(
+            "-", stdin=io.BytesIO(data), input_format=input_format, count_prompt=api.prompt_counter(TEST_BOOK)
+        )
+
     return read
 
 
@@ -123,29 +133,107 @@ def assert_cli_outcome(args: list[str], data: bytes) -> None:
 # -- values to mutate with ------------------------------------------------------------
 
 NASTY_TEXT = [
-    "", " ", "0", "-0", "-1", "+5", ".5", "5.", "1.5", "0.5", "2", "1e30", "1E+999999999", "1e-999999999",
-    "1e-30", "NaN", "sNaN", "-nan", "Infinity", "-inf", "1e", "e5", "--1", "0x10", "0o17", "0700", "1:30",
-    "1,000", "1,000,000", "1,5", "1_000", "_1", "1__0", "١٢٣", "１２３", "9" * 60, "9" * 5000,
-    "0." + "0" * 60 + "1", "abc", "豆包", "豆包-pro-32k", "阿尔法", "\x00", "a\x00b", "\u2028", "\u0085", "\r",
-    "\n", "\r\n", '"', "'", "=1+1", "\ufeff", "alpha-lite", "ALPHA-LITE", " alpha-lite ", "b4o", "beta-4o",
-    "alpha-tiered", "alpha-grad", "alpha-free", "lite", "TOTAL", "CNY", "usd", "rmb", "元", "EUR", "true",
-    "null", "~", "[1]", "{a: 1}", "&a", "*a", "!!python/object:os.system", "<<", "\t", "é" * 200, "🙂",
-    "\udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "x" * 2000,
+    "",
+    " ",
+    "0",
+    "-0",
+    "-1",
+    "+5",
+    ".5",
+    "5.",
+    "1.5",
+    "0.5",
+    "2",
+    "1e30",
+    "1E+999999999",
+    "1e-999999999",
+    "1e-30",
+    "NaN",
+    "sNaN",
+    "-nan",
+    "Infinity",
+    "-inf",
+    "1e",
+    "e5",
+    "--1",
+    "0x10",
+    "0o17",
+    "0700",
+    "1:30",
+    "1,000",
+    "1,000,000",
+    "1,5",
+    "1_000",
+    "_1",
+    "1__0",
+    "١٢٣",
+    "１２３",
+    "9" * 60,
+    "9" * 5000,
+    "0." + "0" * 60 + "1",
+    "abc",
+    "豆包",
+    "豆包-pro-32k",
+    "阿尔法",
+    "\x00",
+    "a\x00b",
+    "\u2028",
+    "\u0085",
+    "\r",
+    "\n",
+    "\r\n",
+    '"',
+    "'",
+    "=1+1",
+    "\ufeff",
+    "alpha-lite",
+    "ALPHA-LITE",
+    " alpha-lite ",
+    "b4o",
+    "beta-4o",
+    "alpha-tiered",
+    "alpha-grad",
+    "alpha-free",
+    "lite",
+    "TOTAL",
+    "CNY",
+    "usd",
+    "rmb",
+    "元",
+    "EUR",
+    "true",
+    "null",
+    "~",
+    "[1]",
+    "{a: 1}",
+    "&a",
+    "*a",
+    "!!python/object:os.system",
+    "<<",
+    "\t",
+    "é" * 200,
+    "🙂",
+    "\udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    "x" * 2000,
 ]
 NASTY_VALUES = st.one_of(
     st.sampled_from(NASTY_TEXT),
-    st.none(), st.booleans(),
-    st.integers(min_value=-(10 ** 40), max_value=10 ** 40),
-    st.integers(min_value=10 ** 120, max_value=10 ** 130),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.integers(min_value=10**120, max_value=10**130),
     st.floats(allow_nan=True, allow_infinity=True),
     st.decimals(allow_nan=False, allow_infinity=False, places=None).map(str),
     st.text(max_size=30),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
-CSV_CELL = st.one_of(st.sampled_from(NASTY_TEXT), st.text(max_size=20),
-                     st.integers(min_value=-(10 ** 30), max_value=10 ** 30).map(str),
-                     st.decimals(allow_nan=True, allow_infinity=True).map(str))
+CSV_CELL = st.one_of(
+    st.sampled_from(NASTY_TEXT),
+    st.text(max_size=20),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+)
 
 COLUMNS = list(workload_files.FIELDS) + list(workload_files.OUTPUT_ONLY)
 
@@ -180,8 +268,24 @@ def near_valid_csv(draw) -> bytes:
     header = list(HEADER)
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):
-        kind = draw(st.sampled_from(["cell", "cell", "cell", "similar", "similar", "drop_cell", "add_cell", "dup_column",
-                                     "rename_column", "drop_column", "no_header", "case"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "cell",
+                    "cell",
+                    "cell",
+                    "similar",
+                    "similar",
+                    "drop_cell",
+                    "add_cell",
+                    "dup_column",
+                    "rename_column",
+                    "drop_column",
+                    "no_header",
+                    "case",
+                ]
+            )
+        )
         r = draw(st.integers(0, len(rows) - 1))
         if kind == "cell":
             c = draw(st.integers(0, len(header) - 1))
@@ -190,7 +294,7 @@ def near_valid_csv(draw) -> bytes:
         elif kind == "similar":
             c = draw(st.integers(0, len(header) - 1))
             if c < len(rows[r]):
-                rows[r][c] = str(draw(st.one_of(st.integers(0, 10 ** 6), st.decimals(0, 1, places=3))))
+                rows[r][c] = str(draw(st.one_of(st.integers(0, 10**6), st.decimals(0, 1, places=3))))
         elif kind == "drop_cell" and rows[r]:
             rows[r].pop(draw(st.integers(0, len(rows[r]) - 1)))
         elif kind == "add_cell":
@@ -202,7 +306,8 @@ def near_valid_csv(draw) -> bytes:
                 row.append(row[c] if c < len(row) else "")
         elif kind == "rename_column":
             header[draw(st.integers(0, len(header) - 1))] = draw(
-                st.one_of(st.sampled_from(COLUMNS + NASTY_TEXT), st.text(max_size=10)))
+                st.one_of(st.sampled_from(COLUMNS + NASTY_TEXT), st.text(max_size=10))
+            )
         elif kind == "drop_column":
             c = draw(st.integers(0, len(header) - 1))
             header.pop(c)
@@ -212,8 +317,10 @@ def near_valid_csv(draw) -> bytes:
         elif kind == "no_header":
             header = rows.pop(0) if len(rows) > 1 else header
         elif kind == "case":
-            header = [draw(st.sampled_from([h.upper(), f" {h} ", h.replace("_", " "), h.replace("_", "-"), h]))
-                      for h in header]
+            header = [
+                draw(st.sampled_from([h.upper(), f" {h} ", h.replace("_", " "), h.replace("_", "-"), h]))
+                for h in header
+            ]
     text = csv_text(rows, header, newline)
     encoding = draw(st.sampled_from(["utf-8"] * 5 + ["utf-8-sig", "gbk", "utf-16"]))
     data = text.encode(encoding, errors="replace")
@@ -230,23 +337,63 @@ def byte_mutation(draw, data: bytes) -> bytes:
     if kind == "truncate":
         return data[:i]
     if kind == "insert":
-        return data[:i] + draw(st.sampled_from([b"\x00", b"\xff\xfe", b'"', b"\r", b"\xe8\xb1", b"\xef\xbb\xbf",
-                                                 b",", b"&a ", b"*a", b"!!str ", b"- ", b": ", b"\t"])) + data[i:]
+        return (
+            data[:i]
+            + draw(
+                st.sampled_from(
+                    [
+                        b"\x00",
+                        b"\xff\xfe",
+                        b'"',
+                        b"\r",
+                        b"\xe8\xb1",
+                        b"\xef\xbb\xbf",
+                        b",",
+                        b"&a ",
+                        b"*a",
+                        b"!!str ",
+                        b"- ",
+                        b": ",
+                        b"\t",
+                    ]
+                )
+            )
+            + data[i:]
+        )
     if kind == "flip":
-        return data[:i] + bytes([data[i] ^ (1 << draw(st.integers(0, 7)))]) + data[i + 1:]
-    return data[:i] + b"\x00" + data[i + 1:]
+        return data[:i] + bytes([data[i] ^ (1 << draw(st.integers(0, 7)))]) + data[i + 1 :]
+    return data[:i] + b"\x00" + data[i + 1 :]
 
 
 VALID_YAML = {
     "version": 1,
     "defaults": {"days": 30, "output_tokens": 400},
     "workloads": [
-        {"name": "bot", "model": "alpha-lite", "requests_per_day": 2000, "input_tokens": 1500, "budget": 50,
-         "currency": "CNY"},
-        {"name": "summariser", "model": "alpha-pro", "requests_per_month": 60000, "input_tokens": 1500,
-         "cached_ratio": Decimal("0.5")},
-        {"name": "assistant", "model": "b4o", "requests_per_month": 1000, "input_tokens": 1000,
-         "output_tokens": 500, "batch_ratio": 1, "budget": 1, "currency": "USD"},
+        {
+            "name": "bot",
+            "model": "alpha-lite",
+            "requests_per_day": 2000,
+            "input_tokens": 1500,
+            "budget": 50,
+            "currency": "CNY",
+        },
+        {
+            "name": "summariser",
+            "model": "alpha-pro",
+            "requests_per_month": 60000,
+            "input_tokens": 1500,
+            "cached_ratio": Decimal("0.5"),
+        },
+        {
+            "name": "assistant",
+            "model": "b4o",
+            "requests_per_month": 1000,
+            "input_tokens": 1000,
+            "output_tokens": 500,
+            "batch_ratio": 1,
+            "budget": 1,
+            "currency": "USD",
+        },
         {"name": "prompted", "model": "alpha-grad", "requests_per_month": 10, "prompt": "你好, world"},
     ],
 }
@@ -283,7 +430,7 @@ def similar(value):
     if isinstance(value, bool):
         return st.booleans()
     if isinstance(value, int):
-        return st.one_of(st.integers(min_value=-2, max_value=10 ** 12), st.integers())
+        return st.one_of(st.integers(min_value=-2, max_value=10**12), st.integers())
     if isinstance(value, Decimal):
         return st.decimals(min_value=-1, max_value=2, places=4, allow_nan=False)
     if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
@@ -305,8 +452,7 @@ def mutate(draw, document):
     for part in path[:-1]:
         parent = parent[part]
     last = path[-1]
-    kind = draw(st.sampled_from(["similar", "similar", "replace", "replace", "delete", "add_key",
-                                 "duplicate_item"]))
+    kind = draw(st.sampled_from(["similar", "similar", "replace", "replace", "delete", "add_key", "duplicate_item"]))
     if kind == "similar":
         parent[last] = draw(similar(parent[last]))
     elif kind == "replace":
@@ -327,8 +473,11 @@ def text_mutation(draw, text: str) -> str:
     if not lines:
         return text
     i = draw(st.integers(0, len(lines) - 1))
-    kind = draw(st.sampled_from(["none"] * 6 + ["duplicate_line", "anchor", "tag", "merge", "indent", "tab",
-                                 "alias_bomb", "drop_line"]))
+    kind = draw(
+        st.sampled_from(
+            ["none"] * 6 + ["duplicate_line", "anchor", "tag", "merge", "indent", "tab", "alias_bomb", "drop_line"]
+        )
+    )
     line = lines[i]
     if kind == "duplicate_line":
         lines.insert(i, line)
@@ -366,6 +515,7 @@ def near_valid_yaml(draw) -> bytes:
 
 # -- the CSV workload reader ----------------------------------------------------------
 
+
 @FUZZ
 @given(data=st.binary(max_size=3000))
 @example(data=b"")
@@ -396,6 +546,7 @@ def test_format_detection_then_either_reader(data):
 
 
 # -- the YAML workload reader ---------------------------------------------------------
+
 
 @FUZZ
 @given(data=st.binary(max_size=3000))
@@ -445,8 +596,14 @@ PRICE_DIR = Path(tempfile.mkdtemp(prefix="llmcost-fuzz-prices-"))
 ALPHA = yaml.safe_load((BOOK / "alpha.yaml").read_text(encoding="utf-8"))
 BETA = yaml.safe_load((BOOK / "beta.yaml").read_text(encoding="utf-8"))
 FX = yaml.safe_load((BOOK / "fx.yaml").read_text(encoding="utf-8"))
-WORKLOAD = api.Workload(model="", requests_per_month=Decimal(60000), input_tokens=Decimal(40000),
-                        output_tokens=Decimal(400), cached_ratio=Decimal("0.5"), batch_ratio=Decimal("0.25"))
+WORKLOAD = api.Workload(
+    model="",
+    requests_per_month=Decimal(60000),
+    input_tokens=Decimal(40000),
+    output_tokens=Decimal(400),
+    cached_ratio=Decimal("0.5"),
+    batch_ratio=Decimal("0.25"),
+)
 
 
 def teardown_module():
@@ -464,8 +621,12 @@ def load_and_price(name: str, data: bytes) -> bool:
             for when in (date(2023, 1, 1), date(2024, 6, 1), AS_OF, date(2099, 12, 31)):
                 fx = book.fx.at(when) if book.fx else TEST_BOOK.fx.at(when)
                 for currency in ("CNY", "USD"):
-                    p = api.Pricer(book, api.Pricing(as_of=when, currency=currency, fx=fx, free_quota=True,
-                                                     discounts={model.id: Decimal("0.1")}))
+                    p = api.Pricer(
+                        book,
+                        api.Pricing(
+                            as_of=when, currency=currency, fx=fx, free_quota=True, discounts={model.id: Decimal("0.1")}
+                        ),
+                    )
                     from dataclasses import replace
 
                     try:
@@ -511,7 +672,9 @@ ALPHA_TEXT = (BOOK / "alpha.yaml").read_text(encoding="utf-8")
 
 @FUZZ
 @given(file=near_valid_price_file())
-@example(file=("fx.yaml", b'schema_version: 1\nrates:\n- {date: "2024-01-02", usd_cny: "7.1", source: "\\U10010000"}\n'))
+@example(
+    file=("fx.yaml", b'schema_version: 1\nrates:\n- {date: "2024-01-02", usd_cny: "7.1", source: "\\U10010000"}\n')
+)
 @example(file=("alpha.yaml", ALPHA_TEXT.replace("context_window: 32768", "context_window: 0100000").encode()))
 @example(file=("alpha.yaml", ALPHA_TEXT.replace("up_to: 32000", "up_to: 8:53:20").encode()))
 @example(file=("alpha.yaml", ALPHA_TEXT.replace("context_window: 8192", "context_window: " + "9" * 5000).encode()))
@@ -529,9 +692,12 @@ def test_price_file_integers_are_decimal():
 
 # -- the same, end to end through the CLI (exit codes, stderr, no partial output) -------
 
+
 @FUZZ_CLI
-@given(data=st.one_of(near_valid_csv(), near_valid_yaml(), st.binary(max_size=300)),
-       fmt=st.sampled_from(["csv", "json", "jsonl", "table", "markdown"]))
+@given(
+    data=st.one_of(near_valid_csv(), near_valid_yaml(), st.binary(max_size=300)),
+    fmt=st.sampled_from(["csv", "json", "jsonl", "table", "markdown"]),
+)
 def test_cli_estimate_workloads(data, fmt):
     assert_cli_outcome(["estimate", "--workloads", "-", "--as-of", "2025-06-01", "--format", fmt], data)
 
@@ -556,6 +722,7 @@ def test_cli_prices_validate(file):
 
 
 # -- the seeds themselves are valid (otherwise "near-valid" would be near nothing) -------
+
 
 def test_the_seed_files_parse_and_price():
     assert parses_or_llmcost_error(read_workloads(csv_text(VALID_ROWS).encode(), "csv"))

@@ -46,8 +46,11 @@ def _files(tmp_path):
     (tmp_path / "prompt-gbk.txt").write_bytes("请把这段话翻译成英文：今天天气很好。".encode("gbk"))
     (tmp_path / "answer.txt").write_text(SAMPLE, encoding="utf-8")
     (tmp_path / "prices.yaml").write_text(USER_PRICES, encoding="utf-8")
-    (tmp_path / "w.yaml").write_text("version: 1\nworkloads:\n  - {model: MODEL, requests_per_month: 3000, input_tokens: 900,"
-                                     " output_tokens: 300, cached_ratio: 0.25}\n", encoding="utf-8")
+    (tmp_path / "w.yaml").write_text(
+        "version: 1\nworkloads:\n  - {model: MODEL, requests_per_month: 3000, input_tokens: 900,"
+        " output_tokens: 300, cached_ratio: 0.25}\n",
+        encoding="utf-8",
+    )
     (tmp_path / "w.txt").write_text((tmp_path / "w.yaml").read_text(encoding="utf-8"), encoding="utf-8")
 
 
@@ -118,8 +121,16 @@ def test_estimate_and_compare_give_the_same_line(cli, tmp_path, case, model):
 def test_compare_counts_the_output_sample_per_model(cli, tmp_path):
     """The issue's example: the sample's tokens are priced, not dropped (hand-computed)."""
     (tmp_path / "ans.txt").write_text("hello world this is a test", encoding="utf-8")
-    args = ["--input-tokens", "66", "--output-sample", str(tmp_path / "ans.txt"), "--requests-per-day", "5000",
-            "-f", "json"]
+    args = [
+        "--input-tokens",
+        "66",
+        "--output-sample",
+        str(tmp_path / "ans.txt"),
+        "--requests-per-day",
+        "5000",
+        "-f",
+        "json",
+    ]
     # alpha rule: 21 non-space characters / 4 → 6 tokens; 150,000 requests × (66 × 0.8 + 6 × 2) / 1M = ¥9.72
     [option] = json.loads(cli("compare", "-m", "alpha-pro", *args).out)["models"]
     assert option["total"] == "9.72"

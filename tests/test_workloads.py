@@ -86,31 +86,57 @@ def test_bom_and_crlf_are_accepted(cli):
     assert _totals(json.loads(r.out)) == EXPECTED
 
 
-@pytest.mark.parametrize("content, message", [
-    ("name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,ten,1,1\n",
-     "<stdin>, line 2, column 'requests_per_day': 'ten' is not a number"),
-    ("name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1,1\nx,alpha-lite,-5,1,1\n",
-     "<stdin>, line 3, column 'requests_per_day': requests_per_day must be at least 0, not -5"),
-    ("name,model,requests_per_day,input_tokens,output_tokens,colour\nbot,alpha-lite,1,1,1,red\n",
-     "<stdin>, line 1: unknown column 'colour'"),
-    ("name,model,model,input_tokens,output_tokens\n", "<stdin>, line 1: duplicate column 'model' (also column 2)"),
-    ("name,requests_per_day,input_tokens,output_tokens\nbot,1,1,1\n",
-     "<stdin>, line 1: missing required column 'model'"),
-    ("name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1\n",
-     "<stdin>, line 2: short row: 4 fields where the header has 5"),
-    ("name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1,1,9\n",
-     "<stdin>, line 2: long row: 6 fields where the header has 5"),
-    ("name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lit,1,1,1\n",
-     "<stdin>, line 2: unknown model 'alpha-lit'"),
-    ("name,model,requests_per_day,input_tokens,output_tokens\n", "<stdin>, line 1: no workload rows after the header"),
-    ("", "<stdin>: empty workload file"),
-    ("name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1,1,\n",
-     "<stdin>, line 2: long row"),
-    ("name,model,requests_per_day,requests_per_month,input_tokens,output_tokens\nbot,alpha-lite,1,30,1,1\n",
-     "<stdin>, line 2, column 'requests_per_month': give requests_per_day or requests_per_month, not both"),
-    ("name,model,requests_per_day,input_tokens,output_tokens,cached_ratio\nbot,alpha-lite,1,1,1,1.5\n",
-     "<stdin>, line 2, column 'cached_ratio': cached_ratio must be at most 1"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,ten,1,1\n",
+            "<stdin>, line 2, column 'requests_per_day': 'ten' is not a number",
+        ),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1,1\nx,alpha-lite,-5,1,1\n",
+            "<stdin>, line 3, column 'requests_per_day': requests_per_day must be at least 0, not -5",
+        ),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens,colour\nbot,alpha-lite,1,1,1,red\n",
+            "<stdin>, line 1: unknown column 'colour'",
+        ),
+        ("name,model,model,input_tokens,output_tokens\n", "<stdin>, line 1: duplicate column 'model' (also column 2)"),
+        (
+            "name,requests_per_day,input_tokens,output_tokens\nbot,1,1,1\n",
+            "<stdin>, line 1: missing required column 'model'",
+        ),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1\n",
+            "<stdin>, line 2: short row: 4 fields where the header has 5",
+        ),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1,1,9\n",
+            "<stdin>, line 2: long row: 6 fields where the header has 5",
+        ),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lit,1,1,1\n",
+            "<stdin>, line 2: unknown model 'alpha-lit'",
+        ),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens\n",
+            "<stdin>, line 1: no workload rows after the header",
+        ),
+        ("", "<stdin>: empty workload file"),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens\nbot,alpha-lite,1,1,1,\n",
+            "<stdin>, line 2: long row",
+        ),
+        (
+            "name,model,requests_per_day,requests_per_month,input_tokens,output_tokens\nbot,alpha-lite,1,30,1,1\n",
+            "<stdin>, line 2, column 'requests_per_month': give requests_per_day or requests_per_month, not both",
+        ),
+        (
+            "name,model,requests_per_day,input_tokens,output_tokens,cached_ratio\nbot,alpha-lite,1,1,1,1.5\n",
+            "<stdin>, line 2, column 'cached_ratio': cached_ratio must be at most 1",
+        ),
+    ],
+)
 def test_bad_csv_is_one_line_exit_2_and_nothing_printed(cli, content, message):
     r = cli("estimate", "-w", "-", "-f", "csv", *AS_OF, input=content.encode("utf-8"))
     assert r.code == 2 and r.out == ""
@@ -138,17 +164,25 @@ def test_prompt_column_is_counted_with_the_rows_model(cli):
     assert line["input_tokens"] == 5 and line["input_tokens_method"].startswith("estimate: alpha rule")
 
 
-@pytest.mark.parametrize("content, message", [
-    ("version: 2\nworkloads: []\n", "<stdin>, line 1: version must be 1"),
-    ("version: 1\nworkloads:\n  - model: alpha-lite\n    requests_per_day: 1\n    input_tokens: 1\n",
-     "<stdin>, line 3, field workloads[0].output_tokens: missing value for output_tokens"),
-    ("version: 1\nworkloads:\n  - {model: alpha-lite, requests_per_day: 1, input_tokens: 1, output_tokens: 1,"
-     " colour: red}\n", "<stdin>, line 3: unknown key 'colour'"),
-    ("version: 1\nversion: 1\n", "<stdin>, line 2: duplicate key 'version' (first on line 1)"),
-    ("version: 1\nworkloads: !!python/object:os.system {}\n", "<stdin>, line 2: YAML tags"),
-    ("a: &x [1]\nb: *x\n", "<stdin>, line 1: YAML anchors (&name) are not allowed"),
-    ("version: 1\nworkloads:\n  - [unclosed\n", "<stdin>, line 4: invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("version: 2\nworkloads: []\n", "<stdin>, line 1: version must be 1"),
+        (
+            "version: 1\nworkloads:\n  - model: alpha-lite\n    requests_per_day: 1\n    input_tokens: 1\n",
+            "<stdin>, line 3, field workloads[0].output_tokens: missing value for output_tokens",
+        ),
+        (
+            "version: 1\nworkloads:\n  - {model: alpha-lite, requests_per_day: 1, input_tokens: 1, output_tokens: 1,"
+            " colour: red}\n",
+            "<stdin>, line 3: unknown key 'colour'",
+        ),
+        ("version: 1\nversion: 1\n", "<stdin>, line 2: duplicate key 'version' (first on line 1)"),
+        ("version: 1\nworkloads: !!python/object:os.system {}\n", "<stdin>, line 2: YAML tags"),
+        ("a: &x [1]\nb: *x\n", "<stdin>, line 1: YAML anchors (&name) are not allowed"),
+        ("version: 1\nworkloads:\n  - [unclosed\n", "<stdin>, line 4: invalid YAML"),
+    ],
+)
 def test_bad_yaml_is_one_line_exit_2(cli, content, message):
     r = cli("estimate", "-w", "-", "--input-format", "yaml", *AS_OF, input=content)
     assert r.code == 2 and r.out == ""
@@ -157,31 +191,71 @@ def test_bad_yaml_is_one_line_exit_2(cli, content, message):
 
 def test_workloads_refuse_single_workload_flags(cli):
     r = cli("estimate", "-w", str(SMALL_CSV), "--input-tokens", "5")
-    assert (r.code, r.err) == (2, "llmcost: error: --input-tokens cannot be combined with --workloads "
-                                  "(put them in the file)\n")
+    assert (r.code, r.err) == (
+        2,
+        "llmcost: error: --input-tokens cannot be combined with --workloads (put them in the file)\n",
+    )
 
 
 def test_compare_cheapest_first_with_savings(cli):
-    r = cli("compare", "--requests-per-month", "1000", "--input-tokens", "1000", "--output-tokens", "500",
-            "--baseline-model", "beta-4o", "-f", "json", *AS_OF)
+    r = cli(
+        "compare",
+        "--requests-per-month",
+        "1000",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+        "--baseline-model",
+        "beta-4o",
+        "-f",
+        "json",
+        *AS_OF,
+    )
     report = json.loads(r.out)
     rows = [(m["model"], m["total"], m["saving_vs_baseline"]) for m in report["models"]]
-    assert rows == [("alpha-free", "0.00", "54.00"), ("alpha-lite", "0.60", "53.40"), ("alpha-pro", "1.80", "52.20"),
-                    ("alpha-grad", "4.80", "49.20"), ("alpha-tiered", "4.80", "49.20"), ("beta-4o", "54.00", "0.00")]
+    assert rows == [
+        ("alpha-free", "0.00", "54.00"),
+        ("alpha-lite", "0.60", "53.40"),
+        ("alpha-pro", "1.80", "52.20"),
+        ("alpha-grad", "4.80", "49.20"),
+        ("alpha-tiered", "4.80", "49.20"),
+        ("beta-4o", "54.00", "0.00"),
+    ]
     assert report["models"][0]["saving_vs_most_expensive_percent"] == "100.0%"
 
 
 def test_compare_lists_models_that_cannot_serve(cli):
-    r = cli("compare", "--requests-per-month", "10", "--input-tokens", "100000", "--output-tokens", "10",
-            "-f", "json", *AS_OF)
+    r = cli(
+        "compare",
+        "--requests-per-month",
+        "10",
+        "--input-tokens",
+        "100000",
+        "--output-tokens",
+        "10",
+        "-f",
+        "json",
+        *AS_OF,
+    )
     report = json.loads(r.out)
     assert {c["model"] for c in report["cannot_serve"]} == {"alpha-lite", "alpha-free"}
     assert "beta-4o" in {m["model"] for m in report["models"]}
 
 
 def test_compare_table_has_bars(cli):
-    r = cli("compare", "-p", "alpha", "--requests-per-month", "1000", "--input-tokens", "1000",
-            "--output-tokens", "500", *AS_OF)
+    r = cli(
+        "compare",
+        "-p",
+        "alpha",
+        "--requests-per-month",
+        "1000",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+        *AS_OF,
+    )
     assert_golden("compare_table.txt", r.out)
     assert "█" in r.out
 
@@ -198,6 +272,7 @@ def test_init_writes_the_example_and_refuses_to_overwrite(cli, tmp_path):
     target = tmp_path / "usage.yaml"
     assert cli("init", str(target)).code == 0
     assert target.read_text(encoding="utf-8") == (DATA.parent.parent / "examples" / "workloads.yaml").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     r = cli("init", str(target))
     assert r.code == 2 and "already exists" in r.err

@@ -73,8 +73,9 @@ def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]
             except UnknownModelError as exc:
                 close = difflib.get_close_matches(key.lower(), sorted(providers), n=1) or exc.suggestions
                 hint = f"did you mean {', '.join(close)}?" if close else f"providers: {', '.join(sorted(providers))}"
-                raise UsageError(f"--discount {item!r}: {key!r} is neither a provider nor a model in the price book",
-                                 hint=hint) from None
+                raise UsageError(
+                    f"--discount {item!r}: {key!r} is neither a provider nor a model in the price book", hint=hint
+                ) from None
         if target in out and out[target] != share:
             raise UsageError(f"--discount: {target} is given two different discounts; give it once")
         out[target] = share
@@ -135,17 +136,26 @@ class Pricer:
             if len(self._plans) >= self.CACHE_SIZE:
                 self._plans.clear()
             discount = p.discounts.get(model.id, p.discounts.get(model.provider))
-            plan = self._plans[id(model)] = Plan(model, p, regional, entry, discount,
-                                                 model_notes(regional, entry, p.as_of))
+            plan = self._plans[id(model)] = Plan(
+                model, p, regional, entry, discount, model_notes(regional, entry, p.as_of)
+            )
         return plan
 
     def price(self, workload: Workload, model: Model) -> Line:
         """Raises ``CannotServe`` when the model can't price the workload."""
         p = self.pricing
         plan = self.plan(model)
-        return price_line(workload, plan.regional, as_of=p.as_of, currency=p.currency, fx=p.fx,
-                          discount=plan.discount, free_quota=p.free_quota, entry=plan.entry,
-                          static_notes=plan.notes)
+        return price_line(
+            workload,
+            plan.regional,
+            as_of=p.as_of,
+            currency=p.currency,
+            fx=p.fx,
+            discount=plan.discount,
+            free_quota=p.free_quota,
+            entry=plan.entry,
+            static_notes=plan.notes,
+        )
 
     def strict(self, workload: Workload, model: Model | None = None) -> Line:
         """Price, turning "can't serve" into an error that names the workload's origin."""
@@ -203,16 +213,20 @@ class EstimateRequest:
             output_tokens=check_tokens(self.output_tokens or Decimal(0), "--output-tokens"),
             cached_ratio=check_ratio(self.cached_ratio, "--cached-ratio"),
             batch_ratio=check_ratio(self.batch_ratio, "--batch-ratio"),
-            requests_per_day=self.requests_per_day, days=self.days,
+            requests_per_day=self.requests_per_day,
+            days=self.days,
             cache_write_ratio=self._write_ratio(),
             thinking_ratio=check_ratio(self.thinking_ratio, "--thinking-ratio"),
-            off_peak_ratio=check_ratio(self.off_peak_ratio, "--off-peak-ratio"))
+            off_peak_ratio=check_ratio(self.off_peak_ratio, "--off-peak-ratio"),
+        )
 
     def _write_ratio(self) -> Decimal:
         write = check_ratio(self.cache_write_ratio, "--cache-write-ratio")
         if write + self.cached_ratio > 1:
-            raise UsageError(f"--cached-ratio + --cache-write-ratio must be at most 1 (shares of the same input "
-                             f"tokens), not {write + self.cached_ratio}")
+            raise UsageError(
+                f"--cached-ratio + --cache-write-ratio must be at most 1 (shares of the same input "
+                f"tokens), not {write + self.cached_ratio}"
+            )
         return write
 
 
@@ -317,7 +331,9 @@ class Comparison:
         return self.options[-1]
 
 
-def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], baseline_model: str | None = None) -> Comparison:
+def compare(
+    pricer: Pricer, workloads: list[Workload], models: list[Model], baseline_model: str | None = None
+) -> Comparison:
     """Price every workload on every model; a model that can't serve one of them is listed, not priced."""
     if not workloads:
         raise UsageError("nothing to compare: no workloads")
@@ -330,8 +346,9 @@ def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], base
         try:
             for workload in workloads:
                 # a prompt and an output sample are recounted with this model's tokenizer, as estimate does
-                moved = with_counted_text(replace(workload, model=model.id), model, workload.prompt,
-                                          workload.output_sample)
+                moved = with_counted_text(
+                    replace(workload, model=model.id), model, workload.prompt, workload.output_sample
+                )
                 lines.append(pricer.price(moved, model))
         except CannotServe as exc:
             cannot.append(Skipped(workload, model, str(exc)))
@@ -347,9 +364,15 @@ def compare(pricer: Pricer, workloads: list[Workload], models: list[Model], base
     return Comparison(pricer.pricing, tuple(options), tuple(cannot), base)
 
 
-def check(pricer: Pricer, workloads: Iterable[Workload], *, total_budget: Decimal | None = None,
-          baseline: "Baseline | None" = None, max_increase: "Limit | None" = None,
-          max_increase_per_workload: "Limit | None" = None) -> "Verdict":
+def check(
+    pricer: Pricer,
+    workloads: Iterable[Workload],
+    *,
+    total_budget: Decimal | None = None,
+    baseline: "Baseline | None" = None,
+    max_increase: "Limit | None" = None,
+    max_increase_per_workload: "Limit | None" = None,
+) -> "Verdict":
     """Price every workload and judge the bill against its budgets and a baseline (see ``budget``).
 
     With nothing to check — no total budget, no workload budget, no increase limit — a UsageError.
@@ -359,10 +382,15 @@ def check(pricer: Pricer, workloads: Iterable[Workload], *, total_budget: Decima
     if (max_increase or max_increase_per_workload) and baseline is None:
         raise UsageError("--max-increase and --max-increase-per-workload need --baseline PREVIOUS.json")
     lines = list(pricer.lines(workloads))
-    if total_budget is None and max_increase is None and max_increase_per_workload is None and not any(
-            line.workload.budget is not None for line in lines):
-        raise UsageError("nothing to check: give --budget AMOUNT, a budget in the workload file, "
-                         "or --baseline with --max-increase")
+    if (
+        total_budget is None
+        and max_increase is None
+        and max_increase_per_workload is None
+        and not any(line.workload.budget is not None for line in lines)
+    ):
+        raise UsageError(
+            "nothing to check: give --budget AMOUNT, a budget in the workload file, or --baseline with --max-increase"
+        )
     p = pricer.pricing
     comparison = None
     if baseline is not None:
@@ -373,9 +401,16 @@ def check(pricer: Pricer, workloads: Iterable[Workload], *, total_budget: Decima
             text = budget.price_text(line_dict(line))
             if text is not None:
                 prices.setdefault(line.model.id, set()).add(text)
-        comparison = budget.compare([(line.workload.name or line.model.id, line.total) for line in lines],
-                                    Bill.of(p.currency, p.as_of, p.fx, lines).total, baseline,
-                                    currency=p.currency, as_of=p.as_of.isoformat(), price_book=pricer.book.digest,
-                                    fx=fx_dict(p.fx), max_increase=max_increase,
-                                    max_increase_per_workload=max_increase_per_workload, prices=prices)
+        comparison = budget.compare(
+            [(line.workload.name or line.model.id, line.total) for line in lines],
+            Bill.of(p.currency, p.as_of, p.fx, lines).total,
+            baseline,
+            currency=p.currency,
+            as_of=p.as_of.isoformat(),
+            price_book=pricer.book.digest,
+            fx=fx_dict(p.fx),
+            max_increase=max_increase,
+            max_increase_per_workload=max_increase_per_workload,
+            prices=prices,
+        )
     return budget.evaluate(lines, currency=p.currency, fx=p.fx, total_budget=total_budget, comparison=comparison)

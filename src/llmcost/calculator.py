@@ -59,14 +59,38 @@ class Line:
     notes: tuple[str, ...] = ()
     discount_rate: Decimal | None = None
 
-    def __init__(self, workload: Workload, model: Model, entry: PriceEntry, requests: Decimal, input_cost: Decimal,
-                 cached_input_cost: Decimal, output_cost: Decimal, free_quota: Decimal, discount: Decimal,
-                 total: Decimal, tier: str | None, notes: tuple[str, ...] = (), discount_rate: Decimal | None = None):
+    def __init__(
+        self,
+        workload: Workload,
+        model: Model,
+        entry: PriceEntry,
+        requests: Decimal,
+        input_cost: Decimal,
+        cached_input_cost: Decimal,
+        output_cost: Decimal,
+        free_quota: Decimal,
+        discount: Decimal,
+        total: Decimal,
+        tier: str | None,
+        notes: tuple[str, ...] = (),
+        discount_rate: Decimal | None = None,
+    ):
         # Like Workload's: one update of __dict__ instead of object.__setattr__ per field (one Line per row).
         self.__dict__.update(
-            workload=workload, model=model, entry=entry, requests=requests, input_cost=input_cost,
-            cached_input_cost=cached_input_cost, output_cost=output_cost, free_quota=free_quota, discount=discount,
-            total=total, tier=tier, notes=notes, discount_rate=discount_rate)
+            workload=workload,
+            model=model,
+            entry=entry,
+            requests=requests,
+            input_cost=input_cost,
+            cached_input_cost=cached_input_cost,
+            output_cost=output_cost,
+            free_quota=free_quota,
+            discount=discount,
+            total=total,
+            tier=tier,
+            notes=notes,
+            discount_rate=discount_rate,
+        )
 
 
 @dataclass(frozen=True)
@@ -126,11 +150,14 @@ def model_notes(model: Model, entry: PriceEntry, as_of: date) -> tuple[str, ...]
         instead = f"; successor {model.successor}" if model.successor else ""
         notes.append(f"deprecated: shuts down on {dep.shutdown.isoformat()}{announced}{instead}")
     if entry.announced is not None:
-        notes.append(f"announced price (announced {entry.announced.isoformat()}, in force from "
-                     f"{entry.effective.isoformat()})")
+        notes.append(
+            f"announced price (announced {entry.announced.isoformat()}, in force from {entry.effective.isoformat()})"
+        )
     if model.checked is not None and (as_of - model.checked).days > STALE_DAYS:
-        notes.append(f"{model.provider} prices last checked on {model.checked.isoformat()}, "
-                     f"{(as_of - model.checked).days} days before {as_of.isoformat()}")
+        notes.append(
+            f"{model.provider} prices last checked on {model.checked.isoformat()}, "
+            f"{(as_of - model.checked).days} days before {as_of.isoformat()}"
+        )
     return tuple(notes)
 
 
@@ -138,9 +165,18 @@ def model_notes(model: Model, entry: PriceEntry, as_of: date) -> tuple[str, ...]
 STALE_DAYS = 90
 
 
-def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, fx: FxRate | None,
-               discount: Decimal | None = None, free_quota: bool = False, entry: PriceEntry | None = None,
-               static_notes: tuple[str, ...] | None = None) -> Line:
+def price_line(
+    workload: Workload,
+    model: Model,
+    *,
+    as_of: date,
+    currency: str,
+    fx: FxRate | None,
+    discount: Decimal | None = None,
+    free_quota: bool = False,
+    entry: PriceEntry | None = None,
+    static_notes: tuple[str, ...] | None = None,
+) -> Line:
     """Price one workload on one model. Raises ``CannotServe`` with a reason.
 
     ``entry`` is the model's price in force on ``as_of``, and ``static_notes`` its ``model_notes``,
@@ -151,8 +187,10 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
         except NoPriceError as exc:
             raise CannotServe(exc.message) from None
     if workload.input_tokens > model.context_window:
-        raise CannotServe(f"{model.id} cannot serve {workload.input_tokens} input tokens per request "
-                          f"(context window {model.context_window})")
+        raise CannotServe(
+            f"{model.id} cannot serve {workload.input_tokens} input tokens per request "
+            f"(context window {model.context_window})"
+        )
     notes: list[str] = []
     saved = getcontext()  # setcontext() costs less than localcontext(), which copies CONTEXT every call
     setcontext(CONTEXT)
@@ -181,8 +219,11 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
                 cached_cost += cached
                 if write_share:
                     write_price = prices.input if prices.cache_write is None else prices.cache_write
-                    input_cost += (count * tokens * (ONE - cache_share - write_share) * prices.input / per + cached
-                                   + count * tokens * write_share * write_price / per)
+                    input_cost += (
+                        count * tokens * (ONE - cache_share - write_share) * prices.input / per
+                        + cached
+                        + count * tokens * write_share * write_price / per
+                    )
                 else:
                     input_cost += count * tokens * (ONE - cache_share) * prices.input / per + cached
             batch_in = band.batch_input
@@ -213,8 +254,10 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
             if monthly_tokens > 0:
                 covered = min(Decimal(quota.tokens), monthly_tokens)
                 credit = -(subtotal * covered / monthly_tokens)
-                notes.append(f"free quota of {quota.tokens:,} tokens "
-                             f"({'every month' if quota.period == 'month' else 'once, first month only'}) applied")
+                notes.append(
+                    f"free quota of {quota.tokens:,} tokens "
+                    f"({'every month' if quota.period == 'month' else 'once, first month only'}) applied"
+                )
         elif free_quota:
             notes.append("no free quota published")
         off = ZERO
@@ -229,26 +272,35 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
             if off_peak:
                 notes.append(f"{exact(off_peak * 100)}% of requests at off-peak prices ({tod.describe()})")
             elif tod.windows == "peak":
-                notes.append(f"peak price for every request ({tod.describe()}); give --off-peak-ratio for the "
-                             "share sent off-peak")
+                notes.append(
+                    f"peak price for every request ({tod.describe()}); give --off-peak-ratio for the "
+                    "share sent off-peak"
+                )
             else:
-                notes.append(f"standard price for every request; off-peak prices apply {tod.describe()[9:]} "
-                             "(give --off-peak-ratio)")
+                notes.append(
+                    f"standard price for every request; off-peak prices apply {tod.describe()[9:]} "
+                    "(give --off-peak-ratio)"
+                )
         if thinking_price:
-            notes.append(f"{exact(thinking * 100)}% of requests in thinking mode, their output at the "
-                         "thinking-mode price")
+            notes.append(
+                f"{exact(thinking * 100)}% of requests in thinking mode, their output at the thinking-mode price"
+            )
 
         # The total converted once, from the exact total: a CNY→USD quotient per part would leave
         # their rounding in the sum (a 100% discount came to -3.3E-68 instead of 0).
         total = input_cost + output_cost + credit + off
         if model.currency != currency:
             if fx is None:
-                raise CannotServe(f"{model.id} is priced in {model.currency}: no USD/CNY rate on or before "
-                                  f"{as_of.isoformat()} in the price book (pass --rate)")
+                raise CannotServe(
+                    f"{model.id} is priced in {model.currency}: no USD/CNY rate on or before "
+                    f"{as_of.isoformat()} in the price book (pass --rate)"
+                )
             convert, source = fx.convert, model.currency
-            input_cost, cached_cost, output_cost = (convert(input_cost, source, currency),
-                                                    convert(cached_cost, source, currency),
-                                                    convert(output_cost, source, currency))
+            input_cost, cached_cost, output_cost = (
+                convert(input_cost, source, currency),
+                convert(cached_cost, source, currency),
+                convert(output_cost, source, currency),
+            )
             credit, off = convert(credit, source, currency), convert(off, source, currency)
             total = convert(total, source, currency)
     finally:
@@ -259,6 +311,18 @@ def price_line(workload: Workload, model: Model, *, as_of: date, currency: str, 
         tier = entry.band_label(index)
     elif entry.mode == "graduated":
         tier = "graduated " + entry.band_label(index)
-    return Line(workload=workload, model=model, entry=entry, requests=r, input_cost=input_cost,
-                cached_input_cost=cached_cost, output_cost=output_cost, free_quota=credit, discount=off,
-                total=total, tier=tier, notes=tuple(notes), discount_rate=discount)
+    return Line(
+        workload=workload,
+        model=model,
+        entry=entry,
+        requests=r,
+        input_cost=input_cost,
+        cached_input_cost=cached_cost,
+        output_cost=output_cost,
+        free_quota=credit,
+        discount=off,
+        total=total,
+        tier=tier,
+        notes=tuple(notes),
+        discount_rate=discount,
+    )

@@ -33,8 +33,22 @@ if TYPE_CHECKING:
     from .api import Pricer
 
 #: Columns the fast row reads; the output-only columns llmcost writes are ignored by both paths.
-COLUMNS = frozenset(("name", "model", "requests_per_day", "requests_per_month", "days", "input_tokens",
-                     "output_tokens", "cached_ratio", "batch_ratio", "budget", "currency") + OUTPUT_ONLY)
+COLUMNS = frozenset(
+    (
+        "name",
+        "model",
+        "requests_per_day",
+        "requests_per_month",
+        "days",
+        "input_tokens",
+        "output_tokens",
+        "cached_ratio",
+        "batch_ratio",
+        "budget",
+        "currency",
+    )
+    + OUTPUT_ONLY
+)
 #: The streams it writes: CSV, and JSON and JSON Lines (from the line's dict, as Stream.line does).
 STREAMS = (CsvStream, JsonStream, JsonLinesStream)
 #: At most this many distinct model, ratio and currency cells are remembered.
@@ -92,6 +106,7 @@ class _Plan(NamedTuple):
     source_kind: str
     notes: tuple[str, ...]  # what every line of this model says (calculator.model_notes)
 
+
 _DAYS_MIN, _DAYS_MAX, _THIRTY = Decimal(1), Decimal(MAX_DAYS), Decimal(30)
 
 
@@ -143,27 +158,56 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
         except (LlmcostError, CannotServe):
             return None
         model, entry = plan.regional, plan.entry
-        if (entry.mode == "graduated" or plan.discount or entry.time_of_day is not None
-                or any(band.below or band.output_up_to is not None for band in entry.bands)):
+        if (
+            entry.mode == "graduated"
+            or plan.discount
+            or entry.time_of_day is not None
+            or any(band.below or band.output_up_to is not None for band in entry.bands)
+        ):
             return None  # graduated tiers, a discount, time-of-day prices or output-length bands
         convert = None
         if model.currency != currency:
             if p.fx is None:
                 return None
             convert = p.fx.convert
-        bands = tuple(_Band(
-            band.up_to, band.input, band.input if band.cached_input is None else band.cached_input,
-            band.input if band.batch_input is None else band.batch_input, band.output,
-            band.output if band.batch_output is None else band.batch_output,
-            entry.band_label(i) if entry.mode == "whole" else None,
-            band.cached_input is None, band.batch_input is None or band.batch_output is None,
-            exact(band.input), exact(band.output)) for i, band in enumerate(entry.bands))
+        bands = tuple(
+            _Band(
+                band.up_to,
+                band.input,
+                band.input if band.cached_input is None else band.cached_input,
+                band.input if band.batch_input is None else band.batch_input,
+                band.output,
+                band.output if band.batch_output is None else band.batch_output,
+                entry.band_label(i) if entry.mode == "whole" else None,
+                band.cached_input is None,
+                band.batch_input is None or band.batch_output is None,
+                exact(band.input),
+                exact(band.output),
+            )
+            for i, band in enumerate(entry.bands)
+        )
         effective = entry.effective.isoformat()
-        joinable = all(_plain_cell(text or "") for text in (model.id, model.provider, effective, entry.source, currency,
-                                                            *(band.tier for band in bands)))
-        return _Plan(bands, Decimal(entry.per), model.context_window, convert, model.currency, model.id,
-                     model.provider, effective, entry.source, entry.unit, model.user, joinable and _plain_cell(
-                         model.region), model.region, entry.source_kind, plan.notes)
+        joinable = all(
+            _plain_cell(text or "")
+            for text in (model.id, model.provider, effective, entry.source, currency, *(band.tier for band in bands))
+        )
+        return _Plan(
+            bands,
+            Decimal(entry.per),
+            model.context_window,
+            convert,
+            model.currency,
+            model.id,
+            model.provider,
+            effective,
+            entry.source,
+            entry.unit,
+            model.user,
+            joinable and _plain_cell(model.region),
+            model.region,
+            entry.source_kind,
+            plan.notes,
+        )
 
     def ratio_of(cell: str) -> tuple[Decimal, str] | None:
         if not cell or cell.isspace():
@@ -203,8 +247,23 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
                 return None
         c, c_text = (ZERO, "0") if cached is None else cached
         b, b_text = (ZERO, "0") if batched is None else batched
-        (bands, per, window, convert, source, model_id, provider, effective, price_source, unit, user, joinable,
-         region, source_kind, model_notes) = plan
+        (
+            bands,
+            per,
+            window,
+            convert,
+            source,
+            model_id,
+            provider,
+            effective,
+            price_source,
+            unit,
+            user,
+            joinable,
+            region,
+            source_kind,
+            model_notes,
+        ) = plan
         saved = getcontext()
         setcontext(CONTEXT)  # price_line's context (comparisons with a NaN raise in it)
         try:
@@ -233,13 +292,27 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             for band in bands:
                 if band.up_to is None or input_tokens <= band.up_to:
                     break
-            (_, price_in, price_cached, price_batch_in, price_out, price_batch_out, tier, no_cache_price,
-             no_batch_price, input_price, output_price) = band
+            (
+                _,
+                price_in,
+                price_cached,
+                price_batch_in,
+                price_out,
+                price_batch_out,
+                tier,
+                no_cache_price,
+                no_batch_price,
+                input_price,
+                output_price,
+            ) = band
             # calculator.price_line's operations, one by one and in its order (leaving out adding zeros).
             standard, batch = r * (ONE - b), r * b
             cached_cost = standard * input_tokens * c * price_cached / per
-            input_cost = (standard * input_tokens * (ONE - c) * price_in / per + cached_cost
-                          + batch * input_tokens * price_batch_in / per)
+            input_cost = (
+                standard * input_tokens * (ONE - c) * price_in / per
+                + cached_cost
+                + batch * input_tokens * price_batch_in / per
+            )
             output_cost = (standard * price_out + batch * price_batch_out) * output_tokens / per
             total = input_cost + output_cost
             if convert is not None:
@@ -258,9 +331,29 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             setcontext(saved)
         name = (row[name_at].strip() if name_at is not None else "") or f"line {line}"
         if csv:  # render.line_csv_row's cells
-            cells = [name, model_id, provider, str(requests), str(tokens_in), str(tokens_out), c_text, b_text,
-                     "0", "0", "0", currency, input_text, output_text, "0.00", "0.00", total_text, tier or "", region,
-                     effective, price_source or ""]
+            cells = [
+                name,
+                model_id,
+                provider,
+                str(requests),
+                str(tokens_in),
+                str(tokens_out),
+                c_text,
+                b_text,
+                "0",
+                "0",
+                "0",
+                currency,
+                input_text,
+                output_text,
+                "0.00",
+                "0.00",
+                total_text,
+                tier or "",
+                region,
+                effective,
+                price_source or "",
+            ]
             if joinable and _plain_cell(name):
                 return ",".join(cells) + "\n", total  # no cell the csv module would quote
             return write_row(cells), total
@@ -270,16 +363,39 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
         if no_batch_price and b > 0:
             notes.append(NO_BATCH_PRICE)
         notes.extend(model_notes)
-        return line_text({
-            "name": name, "model": model_id, "provider": provider, "requests_per_month": requests,
-            "input_tokens": tokens_in, "output_tokens": tokens_out, "input_tokens_method": "given",
-            "output_tokens_method": "given", "cached_ratio": c_text, "batch_ratio": b_text,
-            "cache_write_ratio": "0", "thinking_ratio": "0", "off_peak_ratio": "0",
-            "input_cost": input_text, "cached_input_cost": cached_text,
-            "output_cost": output_text, "free_quota": "0.00", "discount": "0.00", "total": total_text,
-            "price_currency": source, "input_price": input_price, "output_price": output_price, "price_unit": unit,
-            "tier": tier, "region": region, "price_effective": effective, "source": price_source,
-            "source_kind": source_kind, "user_price": user,
-            "notes": notes}), total
+        return line_text(
+            {
+                "name": name,
+                "model": model_id,
+                "provider": provider,
+                "requests_per_month": requests,
+                "input_tokens": tokens_in,
+                "output_tokens": tokens_out,
+                "input_tokens_method": "given",
+                "output_tokens_method": "given",
+                "cached_ratio": c_text,
+                "batch_ratio": b_text,
+                "cache_write_ratio": "0",
+                "thinking_ratio": "0",
+                "off_peak_ratio": "0",
+                "input_cost": input_text,
+                "cached_input_cost": cached_text,
+                "output_cost": output_text,
+                "free_quota": "0.00",
+                "discount": "0.00",
+                "total": total_text,
+                "price_currency": source,
+                "input_price": input_price,
+                "output_price": output_price,
+                "price_unit": unit,
+                "tier": tier,
+                "region": region,
+                "price_effective": effective,
+                "source": price_source,
+                "source_kind": source_kind,
+                "user_price": user,
+                "notes": notes,
+            }
+        ), total
 
     return fast

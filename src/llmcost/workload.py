@@ -45,26 +45,63 @@ class Workload:
     thinking_ratio: Decimal = ZERO  # share of requests in thinking mode (output at the thinking price)
     off_peak_ratio: Decimal = ZERO  # share of requests sent in off-peak hours (time-of-day prices)
 
-    def __init__(self, model: str, requests_per_month: Decimal, input_tokens: Decimal, output_tokens: Decimal,
-                 name: str | None = None, cached_ratio: Decimal = ZERO, batch_ratio: Decimal = ZERO,
-                 budget: Decimal | None = None, budget_currency: str | None = None, input_method: str = "given",
-                 output_method: str = "given", requests_per_day: Decimal | None = None, days: Decimal | None = None,
-                 origin: str | None = None, prompt: str | None = None, output_sample: str | None = None,
-                 cache_write_ratio: Decimal = ZERO, thinking_ratio: Decimal = ZERO, off_peak_ratio: Decimal = ZERO):
+    def __init__(
+        self,
+        model: str,
+        requests_per_month: Decimal,
+        input_tokens: Decimal,
+        output_tokens: Decimal,
+        name: str | None = None,
+        cached_ratio: Decimal = ZERO,
+        batch_ratio: Decimal = ZERO,
+        budget: Decimal | None = None,
+        budget_currency: str | None = None,
+        input_method: str = "given",
+        output_method: str = "given",
+        requests_per_day: Decimal | None = None,
+        days: Decimal | None = None,
+        origin: str | None = None,
+        prompt: str | None = None,
+        output_sample: str | None = None,
+        cache_write_ratio: Decimal = ZERO,
+        thinking_ratio: Decimal = ZERO,
+        off_peak_ratio: Decimal = ZERO,
+    ):
         # The generated __init__ of a frozen dataclass calls object.__setattr__ once per field: filling
         # __dict__ at once is 2x faster, per row of a workload file.  Same fields, order and defaults
         # (tests/test_fast_paths.py checks).
         self.__dict__.update(
-            model=model, requests_per_month=requests_per_month, input_tokens=input_tokens,
-            output_tokens=output_tokens, name=name, cached_ratio=cached_ratio, batch_ratio=batch_ratio,
-            budget=budget, budget_currency=budget_currency, input_method=input_method,
-            output_method=output_method, requests_per_day=requests_per_day, days=days, origin=origin, prompt=prompt,
-            output_sample=output_sample, cache_write_ratio=cache_write_ratio, thinking_ratio=thinking_ratio,
-            off_peak_ratio=off_peak_ratio)
+            model=model,
+            requests_per_month=requests_per_month,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            name=name,
+            cached_ratio=cached_ratio,
+            batch_ratio=batch_ratio,
+            budget=budget,
+            budget_currency=budget_currency,
+            input_method=input_method,
+            output_method=output_method,
+            requests_per_day=requests_per_day,
+            days=days,
+            origin=origin,
+            prompt=prompt,
+            output_sample=output_sample,
+            cache_write_ratio=cache_write_ratio,
+            thinking_ratio=thinking_ratio,
+            off_peak_ratio=off_peak_ratio,
+        )
 
 
-def check_number(value: Decimal, what: str, *, minimum: Decimal = ZERO, maximum: Decimal | None = None,
-                 whole: bool = False, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+def check_number(
+    value: Decimal,
+    what: str,
+    *,
+    minimum: Decimal = ZERO,
+    maximum: Decimal | None = None,
+    whole: bool = False,
+    error=UsageError,
+) -> Decimal:  # type: ignore[no-untyped-def]
     """Range-check a user's number; ``error`` builds the exception (carrying file/line)."""
     if not value.is_finite():
         raise error(f"{what} must be a finite number, not {value}")
@@ -90,8 +127,14 @@ class RequestNames:
 FLAG_NAMES = RequestNames("--requests-per-day", "--requests-per-month", "--days", "--requests-per-day × --days")
 
 
-def monthly_requests(per_day: Decimal | None, per_month: Decimal | None, days: Decimal | None,
-                     *, error=UsageError, names: RequestNames = RequestNames()) -> Decimal:  # type: ignore[no-untyped-def]
+def monthly_requests(
+    per_day: Decimal | None,
+    per_month: Decimal | None,
+    days: Decimal | None,
+    *,
+    error=UsageError,
+    names: RequestNames = RequestNames(),
+) -> Decimal:  # type: ignore[no-untyped-def]
     """requests_per_day × days (default 30), or requests_per_month; exactly one of the two."""
     if per_day is not None and per_month is not None:
         raise error(f"give {names.per_day} or {names.per_month}, not both")
@@ -102,8 +145,11 @@ def monthly_requests(per_day: Decimal | None, per_month: Decimal | None, days: D
             raise error(f"{names.days} only goes with {names.per_day}")
         return check_number(per_month, names.per_month, maximum=MAX_REQUESTS, error=error)
     check_number(per_day, names.per_day, maximum=MAX_REQUESTS, error=error)
-    days = Decimal(30) if days is None else check_number(days, names.days, minimum=Decimal(1),
-                                                          maximum=Decimal(MAX_DAYS), error=error)
+    days = (
+        Decimal(30)
+        if days is None
+        else check_number(days, names.days, minimum=Decimal(1), maximum=Decimal(MAX_DAYS), error=error)
+    )
     total = CONTEXT.multiply(per_day, days)  # exact: the default context keeps only 28 digits
     return check_number(total, names.product, maximum=MAX_REQUESTS, error=error)
 

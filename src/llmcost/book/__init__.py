@@ -24,6 +24,19 @@ from .model import (
 )
 
 __all__ = [
-    "SPECIAL_FILES", "UNITS", "Band", "Family", "FreeQuota", "FxTable", "Model", "NoPriceError", "PriceBook",
-    "PriceEntry", "build", "load", "load_only", "validate", "with_models",
+    "SPECIAL_FILES",
+    "UNITS",
+    "Band",
+    "Family",
+    "FreeQuota",
+    "FxTable",
+    "Model",
+    "NoPriceError",
+    "PriceBook",
+    "PriceEntry",
+    "build",
+    "load",
+    "load_only",
+    "validate",
+    "with_models",
 ]

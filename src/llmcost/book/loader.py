@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ def _check_bands(mode: str, bands: tuple[Band, ...], fail: Any) -> None:
     last = bands[-1]
     if last.up_to is not None or last.output_up_to is not None:
         fail("the last tier has no up_to (it is open-ended)")
-    for earlier, later in zip(bands, bands[1:]):
+    for earlier, later in pairwise(bands):
         if earlier.up_to is None:
             fail("tiers must have increasing up_to values")
         a = (earlier.up_to, 0 if earlier.below else 1)
@@ -154,7 +155,7 @@ def _time_of_day(raw: dict[str, Any], entry_prices: dict[str, Any], fail: Any) -
         if start >= end:
             fail(f"time_of_day: hours {span!r} must end after they start")
         hours.append((start, end))
-    for (_, end), (start, _) in zip(sorted(hours), sorted(hours)[1:]):
+    for (_, end), (start, _) in pairwise(sorted(hours)):
         if start < end:
             fail("time_of_day: hours overlap")
     off = raw["off_peak"]

@@ -7,10 +7,11 @@ A ``PriceBook`` is immutable once built (``book.load`` builds it).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import InputError, UnknownModelError, UsageError
 from ..money import FxRate
@@ -47,8 +48,9 @@ class Band:
 
     def fits(self, input_tokens: Decimal, output_tokens: Decimal) -> bool:
         """Whether a request of this many input and output tokens falls in this band."""
-        return _within(input_tokens, self.up_to, self.below) and _within(output_tokens, self.output_up_to,
-                                                                          self.output_below)
+        return _within(input_tokens, self.up_to, self.below) and _within(
+            output_tokens, self.output_up_to, self.output_below
+        )
 
 
 def _within(tokens: Decimal, bound: int | None, below: bool) -> bool:
@@ -62,7 +64,7 @@ class FreeQuota:
     note: str | None = None
 
 
-WEEKDAY_NAMES = "Mon Tue Wed Thu Fri Sat Sun".split()
+WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 @dataclass(frozen=True)
@@ -227,13 +229,25 @@ class Model:
                 raise NoPriceError(self, None, reason="has no mainland China price list (--region cn)")
             return self
         if self.intl is None:
-            raise NoPriceError(self, None, reason=f"has no international price list ({self.provider} sells it "
-                                                  "in mainland China only; use --region cn)")
+            raise NoPriceError(
+                self,
+                None,
+                reason=f"has no international price list ({self.provider} sells it "
+                "in mainland China only; use --region cn)",
+            )
         intl = self.intl
-        return replace(self, currency=intl.currency, prices=intl.prices,
-                       context_window=intl.context_window or self.context_window, retired=intl.retired,
-                       retired_source=intl.retired_source, unpriced=intl.unpriced, region="intl", intl=None,
-                       note=intl.note or self.note)
+        return replace(
+            self,
+            currency=intl.currency,
+            prices=intl.prices,
+            context_window=intl.context_window or self.context_window,
+            retired=intl.retired,
+            retired_source=intl.retired_source,
+            unpriced=intl.unpriced,
+            region="intl",
+            intl=None,
+            note=intl.note or self.note,
+        )
 
     def price_at(self, when: date) -> PriceEntry:
         """The entry in force on ``when``; an error before the first one, after a shutdown, or for a
@@ -270,8 +284,10 @@ class NoPriceError(InputError):
             message = f"{model.id} was retired on {model.retired.isoformat()}, before {when.isoformat()}{instead}"
         else:
             assert when is not None
-            message = (f"{model.id} has no price on or before {when.isoformat()} "
-                       f"(its first price is from {model.prices[0].effective.isoformat()})")
+            message = (
+                f"{model.id} has no price on or before {when.isoformat()} "
+                f"(its first price is from {model.prices[0].effective.isoformat()})"
+            )
         super().__init__(message)
         self.model, self.when = model, when
 
@@ -333,8 +349,9 @@ class PriceBook:
         if not ids:
             raise UnknownModelError(name, self.suggest(key))
         if len(ids) > 1:
-            raise UsageError(f"model name {name!r} is ambiguous: it matches {', '.join(sorted(ids))}",
-                             hint="use the model id")
+            raise UsageError(
+                f"model name {name!r} is ambiguous: it matches {', '.join(sorted(ids))}", hint="use the model id"
+            )
         return self.models[ids[0]]
 
     def _family_match(self, key: str) -> tuple[str, ...]:
@@ -347,7 +364,7 @@ class PriceBook:
                     if sep == "" and fkey.isascii():
                         continue  # "qwenlong" is not "qwen-long"; "豆包pro-32k" may be
                     if key.startswith(fkey + sep) and len(key) > len(fkey + sep):
-                        rest = key[len(fkey + sep):]
+                        rest = key[len(fkey + sep) :]
                         candidate = _norm(f"{fam.prefix}-{rest}")
                         if candidate in self._names:
                             return self._names[candidate]
@@ -385,5 +402,3 @@ class PriceBook:
 
 def _norm(name: str) -> str:
     return " ".join(name.strip().lower().split())
-
-

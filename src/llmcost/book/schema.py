@@ -13,7 +13,7 @@ from typing import Any
 DECIMAL = {
     "type": "string",
     "pattern": r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,12})?$",
-    "description": "a non-negative price as a quoted decimal string, e.g. \"0.0008\"",
+    "description": 'a non-negative price as a quoted decimal string, e.g. "0.0008"',
 }
 DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 URL = {"type": "string", "pattern": r"^https?://[^\s]+$"}
@@ -62,8 +62,12 @@ TIME_OF_DAY = {
         "utc_offset": {"type": "string", "pattern": r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]$"},
         "windows": {"enum": ["peak", "off_peak"]},
         "days": {"enum": ["weekdays", "all"]},
-        "hours": {"type": "array", "minItems": 1, "maxItems": 24,
-                  "items": {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"}},
+        "hours": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 24,
+            "items": {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"},
+        },
         "holidays": {"type": "string", "pattern": r"^[a-z][a-z0-9_-]{0,30}$"},
         "off_peak": {
             "type": "object",
@@ -199,8 +203,13 @@ FX_FILE: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["date", "usd_cny", "source"],
-                "properties": {"date": DATE, "usd_cny": DECIMAL, "source": URL, "source_kind": SOURCE_KIND,
-                               "note": TEXT},
+                "properties": {
+                    "date": DATE,
+                    "usd_cny": DECIMAL,
+                    "source": URL,
+                    "source_kind": SOURCE_KIND,
+                    "note": TEXT,
+                },
             },
         },
     },
