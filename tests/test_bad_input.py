@@ -237,8 +237,10 @@ HINT = "(use the output of 'llmcost estimate --workloads FILE -f json' or 'llmco
         ({"total": "NaN"}, "not an llmcost baseline: total is 'NaN', not an amount such as \"12.34\" " + HINT),
         ({"currency": "EUR"}, "not an llmcost baseline: currency is 'EUR', not CNY or USD " + HINT),
         ({"schema_version": 2}, "not an llmcost baseline: schema_version is 2, not 1 " + HINT),
+        ({"schema_version": True}, "not an llmcost baseline: schema_version is true, not 1 " + HINT),
+        ({"schema_version": None}, "not an llmcost baseline: schema_version is null, not 1 " + HINT),
     ],
-    ids=["huge-total", "nan-total", "currency", "schema-version"],
+    ids=["huge-total", "nan-total", "currency", "schema-version", "schema-version-true", "schema-version-null"],
 )
 def test_bad_baseline(cli, tmp_path, changes, message):
     path = _baseline(cli, tmp_path, **changes)
@@ -251,8 +253,16 @@ def test_bad_baseline(cli, tmp_path, changes, message):
         ("{not json", "line 1: not valid JSON: Expecting property name enclosed in double quotes"),
         ("[" * 100_000 + "]" * 100_000, "not valid JSON: nested too deeply"),
         (b"\xff\xfe\x00\x01", "not valid utf-8 text at byte 0 (pass --encoding NAME)"),
+        (
+            '{"schema_version": 1, "lines": [{"name": "bot\\ud800"}]}',
+            "not valid JSON: lines[0].name holds an escape that is not a character (a lone surrogate)",
+        ),
+        (
+            '{"\\udfff": 1}',
+            "not valid JSON: a key of the top level holds an escape that is not a character (a lone surrogate)",
+        ),
     ],
-    ids=["not-json", "nested-too-deeply", "binary"],
+    ids=["not-json", "nested-too-deeply", "binary", "lone-surrogate", "lone-surrogate-key"],
 )
 def test_baseline_that_is_not_json(cli, tmp_path, data, message):
     path = write(tmp_path, "base.json", data)
@@ -1356,3 +1366,73 @@ def test_utf16_with_a_byte_order_mark_or_a_byte_order_is_priced(cli, tmp_path):
         r = cli("estimate", "--workloads", path, "--encoding", encoding, "-f", "json", *AS_OF)
         assert (r.code, r.err) == (0, "")
         assert json.loads(r.out)["total"] == "60.00"
+
+
+# -- standard output that cannot take the output -----------------------------------------
+
+
+def _shell(script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "LLMCOST_BOOK": str(BOOK), **env}
+    for name in ("LLMCOST_PRICES", "LLMCOST_DEBUG"):
+        full.pop(name, None)
+    return subprocess.run(
+        ["bash", "-c", f'llmcost() {{ "{sys.executable}" -m llmcost "$@"; }}\n{script}'],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ([*ESTIMATE_ONE, "--input-tokens", "1"], "cannot write to standard output: No space left on device"),
+        (
+            ["estimate", "--workloads", str(CHECK_CSV), "-f", "csv", *AS_OF],
+            "cannot write to standard output: No space left on device",
+        ),
+        (["--version"], "cannot write: No space left on device"),
+    ],
+    ids=["estimate", "stream", "version"],
+)
+def test_a_full_disk(args, message):
+    r = _shell(f"llmcost {' '.join(args)} > /dev/full")
+    assert (r.returncode, r.stderr) == (2, f"llmcost: error: {message}\n")
+
+
+def test_a_closed_stdout_runs_and_exits_with_the_verdict():
+    # `>&-`: nobody reads the output; the command still runs and its exit code is the verdict.
+    r = _shell(f"llmcost {' '.join(ESTIMATE_ONE)} --input-tokens 1 >&-")
+    assert (r.returncode, r.stderr) == (0, "")
+    r = _shell(f"llmcost check {CHECK_CSV} --budget 1 --as-of 2025-06-01 >&-")
+    assert r.returncode == 1
+    assert r.stderr.startswith("llmcost: check failed: ") and "Traceback" not in r.stderr
+
+
+def test_an_output_encoding_that_cannot_show_the_text(tmp_path):
+    path = write(tmp_path, "w.csv", f"{HEADER}\n客服,alpha-lite,100000,1000,500\n")
+    r = _shell(f"llmcost estimate --workloads {path} -f csv --as-of 2025-06-01", PYTHONIOENCODING="ascii")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == (
+        "llmcost: error: standard output's encoding (ascii) cannot show '客' (set "
+        "PYTHONIOENCODING=utf-8, or use a UTF-8 locale such as LC_ALL=C.UTF-8)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["count", "-m", "alpha-lite", "caf\udce9"], "<text>: the text is not valid UTF-8"),
+        ([*ESTIMATE_ONE, "--prompt", "caf\udce9"], "--prompt: the text is not valid UTF-8"),
+        (
+            [*ESTIMATE_ONE, "--input-tokens", "1", "--output-sample", "caf\udce9"],
+            "--output-sample: the text is not valid UTF-8",
+        ),
+    ],
+    ids=["count", "prompt", "output-sample"],
+)
+def test_text_arguments_that_are_not_utf8(cli, args, message):
+    # A terminal in Latin-1 passes 'café' as b'caf\xe9'; Python keeps the byte as a lone surrogate.
+    assert_bad(cli(*args), f"{message} (is the terminal's encoding UTF-8? or put it in a file and pass --encoding)")

@@ -184,3 +184,10 @@ def test_named_links_that_go_nowhere_are_errors(tmp_path):
         expand_paths([str(tmp_path / "dangling")])
     with pytest.raises(InputError, match="loop: cannot read: Too many levels of symbolic links"):
         expand_paths([str(tmp_path / "loop")])
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path):
+    name = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 file name: no output can write its byte as it is
+    (tmp_path / name).write_text("hello world")
+    [result] = count_inputs([str(tmp_path)], ["o200k_base"])
+    assert result.path == str(tmp_path / "caf\\xe9.txt")

@@ -126,6 +126,27 @@ def price_text(line: dict[str, Any]) -> str | None:
     return f"{given}/{made} {currency} per {unit} tokens in/out (effective {effective})"
 
 
+def _lone_surrogate(data: Any, where: str = "") -> str | None:
+    """Where in decoded JSON a string (or key) holds half of a UTF-16 pair ("\\ud800"); None if nowhere."""
+    stack = [(where or "the top level", data)]
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return at
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    return f"a key of {at}"
+                stack.append((f"{at}.{key}" if at != "the top level" else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{at}[{i}]", item) for i, item in enumerate(value))
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_baseline(text: str, source: str) -> Baseline:
     """An llmcost JSON report (``estimate --workloads … -f json`` or ``check -f json``)."""
 
@@ -142,10 +163,15 @@ def parse_baseline(text: str, source: str) -> Baseline:
         raise InputError(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from None
     except RecursionError:
         raise InputError("not valid JSON: nested too deeply", source=source) from None
+    if ("\\ud" in text or "\\uD" in text) and (where := _lone_surrogate(data)) is not None:
+        raise InputError(
+            f"not valid JSON: {where} holds an escape that is not a character (a lone surrogate)", source=source
+        )
     if not isinstance(data, dict):
         raise bad("the top level is not an object")
-    if data.get("schema_version") != 1:
-        raise bad(f"schema_version is {_shown(data.get('schema_version'))}, not 1")
+    version = data.get("schema_version")
+    if version != 1 or isinstance(version, bool):  # `true` == 1 in Python
+        raise bad(f"schema_version is {_shown(version)}, not 1")
     currency = data.get("currency")
     if currency not in ("CNY", "USD"):
         raise bad(f"currency is {_shown(currency)}, not CNY or USD")
@@ -189,7 +215,10 @@ def _amount(value: Any, what: str, bad: Any) -> Decimal:
 
 
 def _shown(value: Any) -> str:
-    """A JSON value as the user wrote it: 2 and 1.5 for numbers (read as Decimal), 'text' for strings."""
+    """A JSON value as the user wrote it: 2 and 1.5 for numbers (read as Decimal), 'text' for strings,
+    true, false and null."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
     return str(value) if isinstance(value, Decimal) else repr(value)
 
 

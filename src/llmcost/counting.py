@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from llmcost.errors import InputError
-from llmcost.inputs import check_bom, open_file, text_encoding
+from llmcost.inputs import argument_text, check_bom, open_file, text_encoding
 from llmcost.tokens import CHUNK_CHARS, get_counter, iter_chunks
 
 BLOCK_BYTES = 1 << 20  # bytes read at a time
@@ -39,6 +39,9 @@ class FileCount:
     chars: int
     bytes: int
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", shown_path(self.path))
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -46,6 +49,19 @@ class Skipped:
 
     path: str
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", shown_path(self.path))
+
+
+def shown_path(path: str) -> str:
+    """A path as text to show: a file name whose bytes are not UTF-8 (``caf\\xe9.txt`` in Latin-1) has
+    them escaped, as no output could write them."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,7 @@ def count_inputs(
     done = 0
     for i, text in enumerate(texts, 1):
         label = "<text>" if len(texts) == 1 else f"<text {i}>"
+        argument_text(text, label)
         data_len = len(text.encode("utf-8"))
         yield from _count_stream(label, iter_chunks([text], chunk_chars), counters, len(text), data_len)
         done += 1

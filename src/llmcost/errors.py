@@ -34,8 +34,15 @@ class UsageError(LlmcostError):
 class InputError(LlmcostError):
     """A bad file, row, value or stream; the message names where."""
 
-    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
-                 column: str | None = None, hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ):
         where = []
         if source:
             where.append(str(source))
@@ -63,3 +70,20 @@ class UnknownModelError(LlmcostError):
 
 class TokenizerError(LlmcostError):
     """An unknown tokenizer, or an encoding file that is missing or altered."""
+
+
+class OutputError(LlmcostError):
+    """Standard output cannot take what llmcost writes: a full disk, an encoding that cannot show it."""
+
+    @classmethod
+    def of(cls, exc: UnicodeEncodeError) -> OutputError:
+        bad = exc.object[exc.start : exc.end]
+        if all("\ud800" <= ch <= "\udfff" for ch in bad):  # bytes that were never text: a name in another encoding
+            return cls(
+                f"cannot write {bad!r}: it is not text but bytes that are not UTF-8 (a file name or argument "
+                "in another encoding?)"
+            )
+        return cls(
+            f"standard output's encoding ({exc.encoding}) cannot show {bad[:1]!r}",
+            hint="set PYTHONIOENCODING=utf-8, or use a UTF-8 locale such as LC_ALL=C.UTF-8",
+        )

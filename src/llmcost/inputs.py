@@ -195,3 +195,16 @@ def is_listed_file(path: Path) -> bool:
         return not stat.S_ISDIR(path.stat().st_mode)
     except OSError:
         return True
+
+
+def argument_text(text: str, what: str) -> str:
+    """Text given on the command line; refused if the terminal's bytes were not UTF-8 (Python keeps
+    such bytes as lone surrogates, which no tokenizer or output can take)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"{what}: the text is not valid UTF-8",
+            hint="is the terminal's encoding UTF-8? or put it in a file and pass --encoding",
+        ) from None
+    return text

@@ -290,11 +290,11 @@ def cache_key(parts: list[bytes], files: list[tuple[Path, bytes]], code: list[Pa
         key.update(part + b"\0")
     try:
         for path in code:
-            key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+            key.update(os.fsencode(path.name) + b"\0" + path.read_bytes() + b"\0")
     except OSError:
         return None
     for path, data in files:
-        key.update(path.name.encode() + b"\0" + data + b"\0")
+        key.update(os.fsencode(path.name) + b"\0" + data + b"\0")
     return key.hexdigest()
 
 

@@ -521,7 +521,7 @@ def digest_of(files: Iterable[tuple[Path, bytes]]) -> str:
     """A book's digest: 16 hex digits of the sha256 of its files' names and bytes, in order."""
     digest = hashlib.sha256()
     for path, raw in files:
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        digest.update(os.fsencode(path.name) + b"\0" + raw + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -555,7 +555,7 @@ def _base(folder: Path) -> _Parsed:
     key = None
     if store is not None:
         key = book_cache.cache_key(
-            [__version__.encode(), str(folder).encode(), str(folder.resolve()).encode()],
+            [__version__.encode(), os.fsencode(folder), os.fsencode(folder.resolve())],
             files,
             [Path(__file__), *(Path(str(m.__file__)) for m in (model, schema, book_cache, money, yamlsafe, inputs))],
         )
@@ -572,8 +572,11 @@ def load(user_path: str | os.PathLike[str] | None = None, *, user_prices: bool =
 
     active = installed.active()
     base = _base(active.folder)
-    origin = replace(active, digest=digest_of(zip(base.paths, base.raw, strict=True)),
-                     book_date=active.book_date or installed.parsed_date(base))
+    origin = replace(
+        active,
+        digest=digest_of(zip(base.paths, base.raw, strict=True)),
+        book_date=active.book_date or installed.parsed_date(base),
+    )
     layers = [base]
     if user_path is None and user_prices:
         user_path = os.environ.get("LLMCOST_PRICES") or None

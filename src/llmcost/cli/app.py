@@ -7,28 +7,36 @@ reported as a bug in one line, exit 2... except with ``LLMCOST_DEBUG=1``, which 
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from ..errors import EXIT_INPUT, LlmcostError
+from ..errors import EXIT_INPUT, LlmcostError, OutputError
 
 # Typer has shipped both a vendored and an external click; find its usage-error base class
 # through a public name instead of importing either.
-_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class LlmcostGroup(TyperGroup):
     """The error boundary: every exception becomes one line on stderr and an exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+        if sys.stdout is None:  # `llmcost ... >&-`: nobody reads the output; run, and write it nowhere
+            sys.stdout = io.TextIOWrapper(io.FileIO(os.devnull, "w"), encoding="utf-8")
         try:
-            rv = super().main(args=args, prog_name=prog_name or "llmcost", complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            rv = super().main(
+                args=args, prog_name=prog_name or "llmcost", complete_var=complete_var, standalone_mode=False, **extra
+            )
+        except OutputError as exc:
+            _discard_output()
+            _fail(str(exc), exc.exit_code)
         except LlmcostError as exc:
             _fail(str(exc), exc.exit_code)
         except _CLICK_ERROR as exc:
@@ -42,14 +50,19 @@ class LlmcostGroup(TyperGroup):
             _quiet_broken_pipe()
         except KeyboardInterrupt:
             sys.exit(130)
+        except UnicodeEncodeError as exc:  # written by a path that does not go through cli.options._write
+            _discard_output()
+            _fail(str(OutputError.of(exc)), EXIT_INPUT)
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRORS:
+                _internal(exc)
+            _discard_output()
+            _fail(f"cannot write: {exc.strerror or exc}", EXIT_INPUT)
         except Exception as exc:  # the last line of defence: a bug, still no traceback
-            if os.environ.get("LLMCOST_DEBUG"):
-                raise
-            _fail(f"internal error: {type(exc).__name__}: {exc} (please report it; "
-                  "set LLMCOST_DEBUG=1 for details)", EXIT_INPUT)
+            _internal(exc)
         sys.exit(rv if isinstance(rv, int) else 0)
 
-    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: Any) -> Any:
         # Catch a closed pipe here, inside click's main, which would otherwise turn it into exit 1.
         try:
             return super().invoke(ctx)
@@ -57,7 +70,20 @@ class LlmcostGroup(TyperGroup):
             _quiet_broken_pipe()
 
 
-def _fail(message: str, code: int) -> None:
+#: errno values of a write that failed for a reason outside llmcost (no space, quota, too large, I/O).
+_WRITE_ERRORS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") if hasattr(errno, name))
+
+
+def _internal(exc: BaseException) -> NoReturn:
+    if os.environ.get("LLMCOST_DEBUG"):
+        raise exc
+    _fail(
+        f"internal error: {type(exc).__name__}: {exc} (please report it; set LLMCOST_DEBUG=1 for details)",
+        EXIT_INPUT,
+    )
+
+
+def _fail(message: str, code: int) -> NoReturn:
     try:
         typer.echo(f"llmcost: error: {' '.join(message.split())}", err=True)
     except BrokenPipeError:  # pragma: no cover
@@ -67,21 +93,36 @@ def _fail(message: str, code: int) -> None:
 
 def _quiet_broken_pipe() -> None:
     """`llmcost ... | head -1`: the reader went away; exit quietly, like cat does."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # pragma: no cover - stdout is not a real file (tests)
-        pass
+    _discard_output()
     sys.exit(0)
 
 
-app = typer.Typer(cls=LlmcostGroup, add_completion=False, no_args_is_help=True,
-                  rich_markup_mode=None, pretty_exceptions_enable=False,
-                  context_settings={"help_option_names": ["-h", "--help"]},
-                  help="Estimate what LLM API usage costs per month, across Chinese vendors and GPT-4o, "
-                       "in RMB or USD. Offline; exit codes: 0 ok, 1 budget exceeded, 2 bad input.")
-prices_app = typer.Typer(cls=LlmcostGroup, no_args_is_help=True, rich_markup_mode=None,
-                         help="Check, compare, update, publish and export the price book.")
+def _discard_output() -> None:
+    """Point standard output at the null device, so what is still buffered is not written at exit
+    (into a closed pipe or a full disk, which Python would report after llmcost's own message)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout is not a real file (tests)
+        pass
+
+
+app = typer.Typer(
+    cls=LlmcostGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Estimate what LLM API usage costs per month, across Chinese vendors and GPT-4o, "
+    "in RMB or USD. Offline; exit codes: 0 ok, 1 budget exceeded, 2 bad input.",
+)
+prices_app = typer.Typer(
+    cls=LlmcostGroup,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Check, compare, update, publish and export the price book.",
+)
 app.add_typer(prices_app, name="prices")
 
 
@@ -92,6 +133,9 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[Optional[bool], typer.Option(
-        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None) -> None:
+def _root(
+    version: Annotated[
+        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
+) -> None:
     pass

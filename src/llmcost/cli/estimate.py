@@ -42,12 +42,14 @@ from .options import (
     Workloads,
     _color,
     _emit,
+    _flush,
     _format,
     _pricer,
     _refuse_with_workloads,
     _request,
     _stdin,
     _width,
+    _write,
 )
 
 if TYPE_CHECKING:
@@ -171,18 +173,18 @@ class _Output:
 
     def write(self, text: str) -> None:
         if self.parts is None:
-            sys.stdout.write(text)
+            _write(text)
             return
         self.parts.append(text)
         self.size += len(text)
         if self.size > self.LIMIT:
-            sys.stdout.write("".join(self.parts))
+            _write("".join(self.parts))
             self.parts = None
 
     def close(self) -> None:
         if self.parts is not None:
-            sys.stdout.write("".join(self.parts))
-        sys.stdout.flush()
+            _write("".join(self.parts))
+        _flush()
 
 
 @app.command()

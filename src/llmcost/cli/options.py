@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from ..money import FxRate, parse_currency, parse_decimal
 
 if TYPE_CHECKING:
@@ -120,8 +120,29 @@ MAX_TEXT_BYTES = 10 * 1024 * 1024
 
 
 def _emit(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    _write(text)
+    _flush()
+
+
+def _write(text: str) -> None:
+    """Write to standard output; a failure is an OutputError (a closed pipe stays BrokenPipeError)."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError as exc:
+        raise OutputError.of(exc) from None
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _flush() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 RequestsPerDay = Annotated[str | None, typer.Option(metavar="N", help="Requests per day (× --days).")]
@@ -247,7 +268,7 @@ def _read_text_arg(value: str | None, what: str, encoding: str, *, path_only: bo
     """--prompt-file PATH|-, --output-sample TEXT|PATH → the text (at most MAX_TEXT_BYTES)."""
     import os
 
-    from ..inputs import decode, read_stream, read_text
+    from ..inputs import argument_text, decode, read_stream, read_text
 
     if value is None:
         return None
@@ -263,7 +284,7 @@ def _read_text_arg(value: str | None, what: str, encoding: str, *, path_only: bo
         return decode(data, "<stdin>", encoding)
     if path_only or (os.path.exists(value) and not os.path.isdir(value)):
         return read_text(value, encoding=encoding, limit=MAX_TEXT_BYTES)
-    return value
+    return argument_text(value, what)
 
 
 def _request(
@@ -289,7 +310,13 @@ def _request(
 
     if prompt is not None and prompt_file is not None:
         raise UsageError("give --prompt or --prompt-file, not both")
-    text = prompt if prompt is not None else _read_text_arg(prompt_file, "--prompt-file", encoding, path_only=True)
+    from ..inputs import argument_text
+
+    text: str | None
+    if prompt is not None:
+        text = argument_text(prompt, "--prompt")
+    else:
+        text = _read_text_arg(prompt_file, "--prompt-file", encoding, path_only=True)
     return api.EstimateRequest(
         models=model or [],
         everything=all_models,
