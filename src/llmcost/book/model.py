@@ -46,14 +46,14 @@ class Band:
     output_up_to: int | None = None
     output_below: bool = False
 
-    def fits(self, input_tokens: Decimal, output_tokens: Decimal) -> bool:
+    def fits(self, input_tokens: Decimal | int, output_tokens: Decimal | int) -> bool:
         """Whether a request of this many input and output tokens falls in this band."""
         return _within(input_tokens, self.up_to, self.below) and _within(
             output_tokens, self.output_up_to, self.output_below
         )
 
 
-def _within(tokens: Decimal, bound: int | None, below: bool) -> bool:
+def _within(tokens: Decimal | int, bound: int | None, below: bool) -> bool:
     return bound is None or (tokens < bound if below else tokens <= bound)
 
 
@@ -126,9 +126,10 @@ class PriceEntry:
     def unit_label(self, currency: str) -> str:
         return f"{currency}/{self.unit} tokens"
 
-    def band_index(self, input_tokens: Decimal, output_tokens: Decimal = Decimal(0)) -> int:
+    def band_index(self, input_tokens: Decimal | int, output_tokens: Decimal | int = 0) -> int:
         """The band a request of this size is priced at (``whole``), or the band its input reaches
-        (``graduated``, whose bands never depend on output)."""
+        (``graduated``, whose bands never depend on output).  Token counts are Decimal averages
+        (a workload) or whole numbers (a usage record)."""
         for i, band in enumerate(self.bands):
             if band.fits(input_tokens, output_tokens):
                 return i

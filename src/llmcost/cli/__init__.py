@@ -9,7 +9,7 @@ library and print; everything they compute lives in the library.
 
 from __future__ import annotations
 
-from . import book, count, estimate, prices  # noqa: F401  (registers the commands, in this order)
+from . import book, count, estimate, prices, usage  # noqa: F401  (registers the commands, in this order)
 from .app import app, prices_app
 
 __all__ = ["app", "main", "prices_app"]
