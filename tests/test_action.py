@@ -207,7 +207,7 @@ def test_as_of_defaults_to_today_in_utc_for_every_run(tmp_path):
     assert r.code == 0, r.err
     today = datetime.now(timezone.utc).date().isoformat()
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["as_of"] == today
-    assert f"- Prices as of {today}; " in r.summary
+    assert f"- Prices as of {today}." in r.summary
 
 
 def test_bad_workload_file_exits_2_with_the_error_in_the_summary(tmp_path):

@@ -434,10 +434,13 @@ def test_unknown_currency(cli, args, currency):
             "--format: 'xml' is not one of table, json, jsonl, csv, markdown",
         ),
         (
-            ["check", str(CHECK_CSV), "--budget", "5", "-f", "csv"],
-            "--format: 'csv' is not one of table, json, markdown",
+            ["check", str(CHECK_CSV), "--budget", "5", "-f", "xml"],
+            "--format: 'xml' is not one of table, json, csv, markdown",
         ),
-        (["prices", "diff", str(BOOK), str(BOOK), "-f", "xml"], "--format: 'xml' is not one of table, json, markdown"),
+        (
+            ["prices", "diff", str(BOOK), str(BOOK), "-f", "xml"],
+            "--format: 'xml' is not one of table, json, csv, markdown",
+        ),
         (["estimate", "-w", str(CHECK_CSV), "--input-format", "xml"], "--input-format: 'xml' is not csv or yaml"),
         (
             ["estimate", "-w", str(CHECK_CSV), "-m", "alpha-lite"],
@@ -983,7 +986,7 @@ def test_count_not_utf8_names_the_file_and_suggests_an_encoding(cli, tmp_path):
         (["count", "-m", "alpha-lite"], "give text, files, folders or - (stdin) to count"),
         (["count", "hi"], "give --model NAME (repeatable), --provider NAME or --all"),
         (["count", "-m", "alpha-lite", "--all", "hi"], "give --model or --all, not both"),
-        (["count", "-m", "alpha-lite", "hi", "-f", "markdown"], "--format: 'markdown' is not one of table, json, csv"),
+        (["count", "-m", "alpha-lite", "hi", "-f", "xml"], "--format: 'xml' is not one of table, json, csv, markdown"),
     ],
     ids=["encoding", "nothing", "no-model", "model-and-all", "format"],
 )

@@ -53,8 +53,9 @@ def test_within_the_total_budget_exits_0(cli):
     assert _one_line(r.err) == ("llmcost: check passed: 1 of 1 workloads within budget; "
                                 "total ¥301.40 of ¥1,000.00 budget (30.1%)")
     rows = [line.split() for line in r.out.splitlines()]
-    assert ["support-bot", "alpha-lite", "¥41.40", "¥50.00", "¥8.60", "82.8%", "ok"] in rows
-    assert ["summariser", "alpha-pro", "¥260.00", "—", "—", "—", "ok"] in rows
+    # [n]: the footnote naming the source of the row's price, listed under the table
+    assert ["support-bot", "alpha-lite", "[1]", "¥41.40", "¥50.00", "¥8.60", "82.8%", "ok"] in rows
+    assert ["summariser", "alpha-pro", "[2]", "¥260.00", "—", "—", "—", "ok"] in rows
     assert ["Total", "¥301.40", "¥1,000.00", "¥698.60", "30.1%", "ok"] in rows
 
 
@@ -128,7 +129,7 @@ def test_budgets_in_the_other_currency_are_converted_at_the_pricing_rate(cli):
     # A CNY budget in a USD report: ¥50 / 7.1 = $7.04; shown with the amount as given.
     r = cli("check", CSV, "--currency", "USD", *AS_OF)
     assert r.code == 0
-    assert ["support-bot", "alpha-lite", "$5.83", "$7.04", "(¥50.00)", "$1.21", "82.8%", "ok"] in [
+    assert ["support-bot", "alpha-lite", "[1]", "$5.83", "$7.04", "(¥50.00)", "$1.21", "82.8%", "ok"] in [
         line.split() for line in r.out.splitlines()]
 
 
@@ -424,7 +425,7 @@ def test_a_single_estimate_is_not_a_baseline(cli, work):
     (["--budget", "-5"], "--budget must be at least 0, not -5"),
     (["--max-increase", "10%"], "--max-increase and --max-increase-per-workload need --baseline PREVIOUS.json"),
     (["--budget", "1", "--max-increase", "ten"], "--max-increase: 'ten' is not an allowed increase"),
-    (["--budget", "1", "-f", "csv"], "--format: 'csv' is not one of table, json, markdown"),
+    (["--budget", "1", "-f", "xml"], "--format: 'xml' is not one of table, json, csv, markdown"),
     (["--budget", "1", "--baseline", "missing.json"], "missing.json: no such file"),
 ])
 def test_usage_errors_exit_2(cli, work, args, message):

@@ -88,8 +88,10 @@ def test_csv(cli):
 
 def test_markdown(cli):
     r = cli(*EXAMPLE, "-f", "markdown")
-    assert "| alpha-lite | alpha | 60,000 | 1,500 | 400 | ¥27.00 | ¥14.40 | ¥41.40 | 2024-05-15 |" in r.out
-    assert "| **Total** |" in r.out and "**¥41.40**" in r.out
+    assert "| alpha-lite | alpha | 60,000 | 1,500 | 400 | ¥27.00 | ¥14.40 | ¥41.40 | 2024-05-15 \\[1\\] |" in r.out
+    assert "- \\[1\\] <https://example.com/alpha/2024-05>" in r.out
+    # one workload on one model: the line is the bill; no "Total" row repeats it
+    assert "Total**" not in r.out
 
 
 def test_all_models_cheapest_first_with_dates(cli):

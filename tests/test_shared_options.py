@@ -82,6 +82,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "free_quota": ((), ("--free-quota",)),
     "prices": ((), ("--prices", "{p}/prices.yaml")),
     "fmt": ((), ()),  # both commands are read as -f json
+    "wide": ((), ("--wide",)),  # the table's columns only: the JSON line is the same
 }
 #: An output sample given as text (not a file) too.
 EXTRA = {"output_sample text": (("--output-tokens",), ("--output-sample", SAMPLE))}

@@ -12,16 +12,17 @@ Everything here is usable without the CLI::
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
+from decimal import Context, Decimal
+from typing import TYPE_CHECKING, NamedTuple
 
+from .book import Model, NoPriceError, PriceBook, PriceEntry
 from .book import load as load_price_book
 from .calculator import Bill, CannotServe, Line, Skipped, model_notes, price_line
 from .errors import InputError, LlmcostError, UnknownModelError, UsageError
 from .money import FxRate, exact_sum
-from .book import Model, NoPriceError, PriceBook, PriceEntry
 from .workload import FLAG_NAMES, Workload, check_ratio, check_tokens, monthly_requests
 
 if TYPE_CHECKING:
@@ -330,6 +331,16 @@ class Comparison:
     def most_expensive(self) -> Option:
         return self.options[-1]
 
+    @property
+    def median(self) -> Decimal:
+        """The median of the options' totals (the mean of the middle two for an even count), exact."""
+        totals = [o.total for o in self.options]
+        middle = len(totals) // 2
+        if len(totals) % 2:
+            return totals[middle]
+        pair = exact_sum(totals[middle - 1 : middle + 1])
+        return Context(prec=len(pair.as_tuple().digits) + 1).multiply(pair, Decimal("0.5"))  # exact
+
 
 def compare(
     pricer: Pricer, workloads: list[Workload], models: list[Model], baseline_model: str | None = None
@@ -369,10 +380,10 @@ def check(
     workloads: Iterable[Workload],
     *,
     total_budget: Decimal | None = None,
-    baseline: "Baseline | None" = None,
-    max_increase: "Limit | None" = None,
-    max_increase_per_workload: "Limit | None" = None,
-) -> "Verdict":
+    baseline: Baseline | None = None,
+    max_increase: Limit | None = None,
+    max_increase_per_workload: Limit | None = None,
+) -> Verdict:
     """Price every workload and judge the bill against its budgets and a baseline (see ``budget``).
 
     With nothing to check — no total budget, no workload budget, no increase limit — a UsageError.

@@ -19,13 +19,16 @@ two paths against each other on generated rows, bad and odd cells included, in e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, getcontext, setcontext
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, CannotServe
+from .csvcells import protect
 from .errors import LlmcostError
 from .money import CONTEXT, exact, parse_currency, plain
-from .render import CsvStream, JsonLinesStream, JsonStream, Stream, _quantity
+from .render.bill import CsvStream, JsonLinesStream, JsonStream, Stream
+from .render.report import quantity as _quantity
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
 from .workload_files import OUTPUT_ONLY, CsvRecords
 
@@ -134,8 +137,9 @@ def _number(cell: str, low: Decimal, high: Decimal) -> Decimal | None:
 
 
 def _plain_cell(text: str) -> bool:
-    """A cell the csv module writes as it is, unquoted (numbers always are)."""
-    return '"' not in text and "," not in text and text.isprintable()
+    """A cell the csv module writes as it is, unquoted (numbers always are), and that ``csv_cell``
+    leaves alone (it starts with no formula character)."""
+    return '"' not in text and "," not in text and text.isprintable() and protect(text) == text
 
 
 def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow:

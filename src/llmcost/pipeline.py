@@ -18,14 +18,15 @@ from __future__ import annotations
 import os
 import sys
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import chain, islice
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any
 
 from . import fastrow, workload_files
 from .errors import LlmcostError
 from .money import add_exact
-from .render import Stream
+from .render.bill import Stream
 from .workload import Workload
 
 #: Rows priced in this process before a pool is started, so a small file never pays for one:
@@ -122,7 +123,7 @@ def _workers() -> int:
 # -- parallel ------------------------------------------------------------------------------
 
 #: What a forked worker reads and prices each record with: (cells, price_row), set before the pool is started.
-_JOB: tuple[Callable[[int, Any], "list[str] | None"], PriceRow] | None = None
+_JOB: tuple[Callable[[int, Any], list[str] | None], PriceRow] | None = None
 
 #: A worker's result: its lines' text and their exact sum, up to its first error (and that error).
 Result = tuple[str, Decimal, "tuple[str, str, int] | None"]
@@ -179,7 +180,7 @@ def _chunks(rows: Iterator[tuple[int, Any]]) -> Iterator[tuple[list[tuple[int, A
         yield chunk, None
 
 
-def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, Any], "list[str] | None"],
+def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, Any], list[str] | None],
                        price_row: PriceRow, write: Callable[[str], None], total: Decimal, workers: int) -> Decimal:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

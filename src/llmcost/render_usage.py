@@ -11,7 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from .money import fmt
-from .render import console, md_table, rich_table, to_json
+from .render.layout import Block, Column, Table, Text, render
+from .render.markdown import Markup, md_table
+from .render.report import to_json
 
 TITLES = {"month": "Month", "day": "Day", "model": "Model", "provider": "Provider", "project": "Project"}
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufff9-\ufffb]")
@@ -114,20 +116,22 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
     return out
 
 
-def to_table(report: dict[str, Any], *, color: bool = False, width: int | None = None) -> str:
+def to_table(report: dict[str, Any], *, color: bool = False, width: int | None = None, wide: bool = False) -> str:
     headers, rows, align, footer = _rows(report)
-    out = console(color, width)
-    out.print(rich_table(None, headers, rows, align, footer))
-    for line in footer_lines(report):
-        out.print(line, style="dim", markup=False)
-    return out.file.getvalue()
+    groups = len(report["group_by"])
+    # the groups name the row; records and tokens give way first on a narrow terminal, then what-ifs
+    priority = [0] * groups + [2, 3, 3, 0] + [1] * (len(headers) - groups - 4)
+    columns = [Column(h, a, p, key=i < groups) for i, (h, a, p) in enumerate(zip(headers, align, priority))]
+    blocks: list[Block] = [Table(columns, rows, [[footer]])]
+    blocks += [Text(line, "dim", hang=2) for line in footer_lines(report)]
+    return render(blocks, width=width, color=color, wide=wide)
 
 
 def to_markdown(report: dict[str, Any]) -> str:
     headers, rows, align, footer = _rows(report)
-    rows = [[_md(c) if i < len(report["group_by"]) else c for i, c in enumerate(row)] for row in rows]
-    rows.append([f"**{c}**" if c else "" for c in footer])
-    parts = [md_table(headers, rows, align), ""]
+    cells = [[Markup(_md(c)) for c in row] for row in rows]
+    cells.append([Markup(f"**{_md(c)}**") if c else Markup("") for c in footer])
+    parts = [md_table(headers, cells, align), ""]
     parts += [f"- {_md(line)}" for line in footer_lines(report)]
     return "\n".join(parts) + "\n"
 
@@ -189,11 +193,13 @@ def to_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def render_usage(report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None) -> str:
+def render_usage(
+    report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None, wide: bool = False
+) -> str:
     if fmt_name == "json":
         return to_json(report)
     if fmt_name == "csv":
         return to_csv(report)
     if fmt_name == "markdown":
         return to_markdown(report)
-    return to_table(report, color=color, width=width)
+    return to_table(report, color=color, width=width, wide=wide)

@@ -35,6 +35,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, cast
 
+from .csvcells import unprotect
 from .errors import InputError, UsageError
 from .inputs import decoding_name, open_file, text_encoding
 from .money import GROUPING_HINT, parse_currency, ungroup
@@ -490,6 +491,8 @@ class CsvRecords:
     def cells(self, line: int, record: str | list[str]) -> list[str] | None:
         """A record's cells, checked for shape; None for a blank line or llmcost's TOTAL row."""
         row = _split(record) if isinstance(record, str) else record
+        if "'" in (record if isinstance(record, str) else "".join(record)):  # a cell protected against formulas
+            row = [unprotect(cell) for cell in row]
         model = row[self._model_at] if len(row) == self._width else ""
         if model and not model.isspace():
             return row  # the common case: the right width, a model: not blank, not the TOTAL row

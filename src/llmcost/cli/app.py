@@ -85,7 +85,9 @@ def _internal(exc: BaseException) -> NoReturn:
 
 def _fail(message: str, code: int) -> NoReturn:
     try:
-        typer.echo(f"llmcost: error: {' '.join(message.split())}", err=True)
+        from ..render.text import clean  # a name in the message never controls the terminal
+
+        typer.echo(f"llmcost: error: {clean(' '.join(message.split()))}", err=True)
     except BrokenPipeError:  # pragma: no cover
         pass
     sys.exit(code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,7 +14,7 @@ from .options import (
     Format,
     PricesPath,
     Providers,
-    ReportFormat,
+    Wide,
     _as_of,
     _color,
     _emit,
@@ -29,6 +29,7 @@ def models(
     as_of: AsOf = None,
     fmt: Format = "table",
     prices: PricesPath = None,
+    wide: Wide = False,
 ) -> None:
     """List the price book: every model with the price in force on --as-of."""
     from .. import api
@@ -38,28 +39,39 @@ def models(
     book = api.load_book(prices)
     when = _as_of(as_of)
     chosen = book.select(providers=provider or [], everything=True)
-    _emit(render_models(models_report(chosen, when, book), fmt, color=_color(), width=_width()))
+    _emit(render_models(models_report(chosen, when, book), fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
 @app.command()
 def history(
-    model: Annotated[Optional[list[str]], typer.Argument(metavar="MODEL...",
-        help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False)] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="MODEL...", help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False),
+    ] = None,
     provider: Providers = None,
     all_models: AllModels = False,
-    since: Annotated[Optional[str], typer.Option(
-        metavar="DATE", help="Only prices effective on or after YYYY-MM-DD.")] = None,
-    until: Annotated[Optional[str], typer.Option(
-        metavar="DATE", help="Only prices effective on or before YYYY-MM-DD.")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Only prices effective on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Only prices effective on or before YYYY-MM-DD.")
+    ] = None,
     as_of: AsOf = None,
     fmt: Format = "table",
     prices: PricesPath = None,
+    wide: Wide = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also show where each price was read and how it was checked (provenance)."
+        ),
+    ] = False,
 ) -> None:
     """Each dated price of models with its change from the one before; with --since/--until, every change
     in that window sorted by date (the price war)."""
     from .. import api
     from .. import history as hist
-    from ..render_history import history_report, render_history
+    from ..render.history import history_report, render_history
 
     fmt = _format(fmt, ("table", "json", "csv", "markdown"))
     start, end = hist.parse_date(since, "--since"), hist.parse_date(until, "--until")
@@ -68,13 +80,19 @@ def history(
         raise UsageError("give models, --provider NAME, --all, or a --since/--until window")
     chosen = book.select(model or [], provider or [], everything=True)
     result = hist.history(chosen, _as_of(as_of), start, end)
-    _emit(render_history(history_report(result, book.digest), fmt, color=_color(), width=_width()))
+    _emit(
+        render_history(
+            history_report(result, book.digest), fmt, color=_color(), width=_width(), wide=wide, verbose=verbose
+        ),
+        fmt,
+    )
 
 
 @prices_app.command("validate")
 def prices_validate(
-    path: Annotated[Optional[str], typer.Argument(
-        metavar="PATH", help="A price file or folder [default: the active book].")] = None,
+    path: Annotated[
+        str | None, typer.Argument(metavar="PATH", help="A price file or folder [default: the active book].")
+    ] = None,
 ) -> None:
     """Validate price files against the schema and the book's rules (dates, sources, aliases)."""
     from .. import book as prices_mod
@@ -88,15 +106,16 @@ def prices_validate(
 def prices_diff(
     old: Annotated[str, typer.Argument(metavar="OLD", help="The price file or folder before the change.")],
     new: Annotated[str, typer.Argument(metavar="NEW", help="The price file or folder after the change.")],
-    fmt: ReportFormat = "table",
+    fmt: Format = "table",
+    wide: Wide = False,
 ) -> None:
     """What a price-book change does: models added/removed, prices changed (with %), fields changed.
     Exit 0 with or without differences; 2 if a file is invalid."""
     from .. import book as prices_mod
     from .. import history
-    from ..render_history import diff_report, render_diff
+    from ..render.history import diff_report, render_diff
 
-    fmt = _format(fmt, ("table", "json", "markdown"))
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
     old_book, new_book = prices_mod.load_only(old), prices_mod.load_only(new)
     result = history.diff(old_book, new_book, old, new)
-    _emit(render_diff(diff_report(result), fmt, color=_color(), width=_width()))
+    _emit(render_diff(diff_report(result), fmt, color=_color(), width=_width(), wide=wide), fmt)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+import time
+from typing import Annotated
 
 import typer
 
@@ -12,11 +13,12 @@ from ..errors import UsageError
 from .app import app
 from .options import (
     AllModels,
-    CountFormat,
     Encoding,
+    Format,
     Models,
     PricesPath,
     Providers,
+    Wide,
     _color,
     _emit,
     _format,
@@ -27,20 +29,25 @@ from .options import (
 
 @app.command()
 def count(
-    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="INPUT...",
-        help="Text, files, folders (recursive), globs, or - for stdin.", show_default=False)] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="INPUT...", help="Text, files, folders (recursive), globs, or - for stdin.", show_default=False
+        ),
+    ] = None,
     model: Models = None,
     all_models: AllModels = False,
     provider: Providers = None,
-    fmt: CountFormat = "table",
+    fmt: Format = "table",
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
+    wide: Wide = False,
 ) -> None:
     """Count tokens the way each model bills them: exact BPE where public, else the vendor's rule."""
     from .. import api, counting
     from ..render import count_report, render_counts
 
-    fmt = _format(fmt, ("table", "json", "csv"))
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
     book = api.load_book(prices)
     chosen = api.choose_models(book, model or [], provider or [], all_models)
     if not inputs:
@@ -52,29 +59,49 @@ def count(
     for m in chosen:
         api.counter_for(m)  # an unknown tokenizer names the model and its price file
     with _progress() as progress:
-        results = list(counting.count_inputs(paths, [m.tokenizer for m in chosen], texts=texts,
-                                             encoding=encoding, progress=progress, stdin=_stdin()))
-    _emit(render_counts(count_report(results, chosen), fmt, color=_color(), width=_width()))
+        results = list(
+            counting.count_inputs(
+                paths, [m.tokenizer for m in chosen], texts=texts, encoding=encoding, progress=progress, stdin=_stdin()
+            )
+        )
+    _emit(render_counts(count_report(results, chosen), fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
 class _progress:
-    """A rich progress bar on stderr, only when stderr is a terminal; else nothing."""
+    """Files and bytes done, on stderr, when stderr is a terminal and the counting has taken more than
+    a second; else nothing (piped output never carries progress).  NO_COLOR: a bar, uncoloured."""
+
+    DELAY = 1.0
 
     def __enter__(self):  # type: ignore[no-untyped-def]
-        if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":  # NO_COLOR: a bar, uncoloured
-            self.bar = None
+        self.bar = None
+        if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
             return None
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("counting", total=None)
+        self.started = time.monotonic()
         return self.update
 
     def update(self, p) -> None:  # type: ignore[no-untyped-def]
-        self.bar.update(self.task, description=p.path[-40:], completed=p.bytes_done, total=p.bytes_total)
+        if self.bar is None:
+            if time.monotonic() - self.started < self.DELAY:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                DownloadColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("counting", total=None)
+        from ..render.text import clean
+
+        done = f"{p.inputs_done:,}/{p.inputs_total:,} files"
+        self.bar.update(
+            self.task, description=f"{done} {clean(p.path)[-30:]}", completed=p.bytes_done, total=p.bytes_total
+        )
 
     def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
         if self.bar is not None:

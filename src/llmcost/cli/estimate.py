@@ -34,11 +34,11 @@ from .options import (
     Providers,
     Rate,
     Region,
-    ReportFormat,
     RequestsPerDay,
     RequestsPerMonth,
     StreamFormat,
     ThinkingRatio,
+    Wide,
     Workloads,
     _color,
     _emit,
@@ -50,6 +50,7 @@ from .options import (
     _stdin,
     _width,
     _write,
+    _writer,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def estimate(
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
+    wide: Wide = False,
 ) -> None:
     """Estimate the monthly bill of a workload on one model, several, or all; or of a workload file."""
     from .. import api
@@ -111,7 +113,7 @@ def estimate(
             prompt_file=prompt_file,
             output_sample=output_sample,
         )
-        _price_workload_file(pricer, workloads, fmt, input_format, encoding)
+        _price_workload_file(pricer, workloads, fmt, input_format, encoding, wide)
         return
     request = _request(
         model,
@@ -133,19 +135,22 @@ def estimate(
         off_peak_ratio,
     )
     bill = api.estimate(pricer, request)
-    _emit(render_bill(bill_report(bill, pricer.book), fmt, color=_color(), width=_width()))
+    _emit(render_bill(bill_report(bill, pricer.book), fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
-def _price_workload_file(pricer: Pricer, path: str, fmt: str, input_format: str | None, encoding: str) -> None:
+def _price_workload_file(
+    pricer: Pricer, path: str, fmt: str, input_format: str | None, encoding: str, wide: bool = False
+) -> None:
     """Read, price and write one workload at a time (see render.Stream)."""
     from .. import pipeline
     from ..money import plain
     from ..render import report_head, stream_for
 
     p = pricer.pricing
-    head = report_head(p.currency, p.as_of, p.fx, pricer.book)
-    stream = stream_for(fmt, head, color=_color(), width=_width())
-    out = _Output()
+    head = report_head(p.currency, p.as_of, p.fx, pricer.book, "workloads")
+    writer = _writer()
+    stream = stream_for(fmt, head, color=writer.color, width=writer.width, wide=wide)
+    out = _Output(writer, fmt)
     out.write(stream.begin())
     total = pipeline.price_file(
         pricer,
@@ -167,23 +172,24 @@ class _Output:
 
     LIMIT = 1024 * 1024
 
-    def __init__(self) -> None:
+    def __init__(self, writer, fmt: str) -> None:  # type: ignore[no-untyped-def]
+        self.writer, self.fmt = writer, fmt
         self.parts: list[str] | None = []
         self.size = 0
 
     def write(self, text: str) -> None:
         if self.parts is None:
-            _write(text)
+            _write(self.writer.prepare(text, self.fmt))
             return
         self.parts.append(text)
         self.size += len(text)
         if self.size > self.LIMIT:
-            _write("".join(self.parts))
+            _write(self.writer.prepare("".join(self.parts), self.fmt))
             self.parts = None
 
     def close(self) -> None:
         if self.parts is not None:
-            _write("".join(self.parts))
+            _write(self.writer.prepare("".join(self.parts), self.fmt))
         _flush()
 
 
@@ -222,6 +228,7 @@ def compare(
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
+    wide: Wide = False,
 ) -> None:
     """Price one workload (flags) or a workload file on every model, cheapest first, with savings."""
     from .. import api, workload_files
@@ -277,7 +284,7 @@ def compare(
         )
         items = [api.request_workload(request)]
     comparison = api.compare(pricer, items, models, baseline_model)
-    _emit(render_compare(compare_report(comparison, pricer.book), fmt, color=_color(), width=_width()))
+    _emit(render_compare(compare_report(comparison, pricer.book), fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
 @app.command()
@@ -313,10 +320,11 @@ def check(
             metavar="LIMIT", help="Fail if any workload rose more than this since --baseline: 10% or an amount."
         ),
     ] = None,
-    fmt: ReportFormat = "table",
+    fmt: Format = "table",
     input_format: InputFormat = None,
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
+    wide: Wide = False,
 ) -> None:
     """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input."""
     from .. import api, workload_files
@@ -325,7 +333,7 @@ def check(
     from ..render import check_report, render_check, report_head
     from ..workload import MAX_BUDGET, check_number
 
-    fmt = _format(fmt, ("table", "json", "markdown"))
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota, region)
     limit, per_workload = (
         None if text is None else budgets.parse_limit(text, what)
@@ -356,7 +364,7 @@ def check(
     )
     p = pricer.pricing
     report = check_report(verdict, report_head(p.currency, p.as_of, p.fx, pricer.book))
-    _emit(render_check(report, fmt, color=_color(), width=_width()))
+    _emit(render_check(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
     if not (fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()):  # else the table just said it
         typer.echo(f"llmcost: {report['summary']}", err=True)
     if not verdict.passed:

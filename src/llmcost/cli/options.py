@@ -3,8 +3,6 @@ values (dates, formats, rates, a ``Pricer``, texts read from files or stdin)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from datetime import date
 from decimal import Decimal
@@ -56,8 +54,6 @@ def _format_option(formats: str) -> Any:
 
 Format = _format_option("table, json, csv or markdown")
 StreamFormat = _format_option("table, json, jsonl, csv or markdown")
-ReportFormat = _format_option("table, json or markdown")
-CountFormat = _format_option("table, json or csv")
 PricesPath = Annotated[
     str | None,
     typer.Option(
@@ -101,13 +97,20 @@ def _opt_decimal(text: str | None, what: str) -> Decimal | None:
     return None if text is None else parse_decimal(text, what)
 
 
+def _writer():  # type: ignore[no-untyped-def]
+    """Where output goes and how it looks there (render.writer): made for each command."""
+    from ..render.writer import Writer
+
+    return Writer.to(sys.stdout)
+
+
 def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    return bool(_writer().color)
 
 
 def _width() -> int | None:
     """The terminal's width; None when output is not going to a terminal: then nothing is wrapped."""
-    return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else None
+    return _writer().width
 
 
 def _stdin() -> BinaryIO | None:
@@ -119,9 +122,16 @@ def _stdin() -> BinaryIO | None:
 MAX_TEXT_BYTES = 10 * 1024 * 1024
 
 
-def _emit(text: str) -> None:
-    _write(text)
+def _emit(text: str, fmt: str = "table") -> None:
+    """Write one report, in format ``fmt``, as the writer says it looks where it goes."""
+    _write(_writer().prepare(text, fmt))
     _flush()
+
+
+Wide = Annotated[
+    bool,
+    typer.Option("--wide", help="Show every column: on a terminal too narrow for them, records are stacked instead."),
+]
 
 
 def _write(text: str) -> None:

@@ -5,7 +5,7 @@ They only parse, call ``llmcost.book`` (update, archive, status, export, litellm
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,15 +18,26 @@ StatusFormat = _format_option("table or json")
 
 @prices_app.command("update")
 def prices_update(
-    source: Annotated[Optional[str], typer.Option(
-        "--from", metavar="URL|PATH",
-        help="A folder, .tar.gz or .zip of price files, or an http(s) URL to one [default: LLMCOST_BOOK_URL].")] = None,
-    sha256: Annotated[Optional[str], typer.Option(
-        metavar="HEX", help="Install only an archive with this sha256 (as 'llmcost prices pack' prints it).")] = None,
-    timeout: Annotated[Optional[str], typer.Option(
-        metavar="SECONDS", help="Give up a download after this long [default: 60].")] = None,
-    rollback: Annotated[bool, typer.Option(
-        "--rollback", help="Return to the book the last update (or reset) replaced.")] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="URL|PATH",
+            help="A folder, .tar.gz or .zip of price files, or an http(s) URL to one [default: LLMCOST_BOOK_URL].",
+        ),
+    ] = None,
+    sha256: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HEX", help="Install only an archive with this sha256 (as 'llmcost prices pack' prints it)."
+        ),
+    ] = None,
+    timeout: Annotated[
+        str | None, typer.Option(metavar="SECONDS", help="Give up a download after this long [default: 60].")
+    ] = None,
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Return to the book the last update (or reset) replaced.")
+    ] = False,
 ) -> None:
     """Install a newer price book without upgrading llmcost: validated completely, then installed
     atomically in your data folder; on any problem nothing changes (exit 2). The only command that
@@ -47,10 +58,12 @@ def prices_update(
         return
     change = upd.update(source, sha256=upd.parse_sha256(sha256), timeout=upd.parse_timeout(timeout))
     dated = f", dated {change.book_date.isoformat()}" if change.book_date else ""
-    typer.echo(f"Updated the price book: {change.providers} providers, {change.models} models{dated}, "
-               f"digest {change.digest}.")
-    typer.echo(f"Now using the book {change.now} (was: {change.before}); "
-               "'llmcost prices update --rollback' returns to it.")
+    typer.echo(
+        f"Updated the price book: {change.providers} providers, {change.models} models{dated}, digest {change.digest}."
+    )
+    typer.echo(
+        f"Now using the book {change.now} (was: {change.before}); 'llmcost prices update --rollback' returns to it."
+    )
     if change.note:
         typer.echo(f"Note: {change.note}.", err=True)
 
@@ -74,18 +87,20 @@ def prices_status(fmt: StatusFormat = "table") -> None:
     last USD/CNY rate."""
     from .. import book as prices_mod
     from ..book.status import status_report
-    from ..render_status import render_status
+    from ..render.status import render_status
 
     fmt = _format(fmt, ("table", "json"))
     report = status_report(prices_mod.load(user_prices=False))
-    _emit(render_status(report, fmt, color=_color(), width=_width()))
+    _emit(render_status(report, fmt, color=_color(), width=_width()), fmt)
 
 
 @prices_app.command("pack")
 def prices_pack(
     out: Annotated[str, typer.Argument(metavar="OUT.tar.gz", help="The archive to write (and OUT.tar.gz.sha256).")],
-    folder: Annotated[Optional[str], typer.Option(
-        "--from", metavar="FOLDER", help="The prices folder to pack [default: the active book].")] = None,
+    folder: Annotated[
+        str | None,
+        typer.Option("--from", metavar="FOLDER", help="The prices folder to pack [default: the active book]."),
+    ] = None,
 ) -> None:
     """Write a price-book archive for 'llmcost prices update' and its sha256 (OUT.sha256), after validating
     it as an update is validated. The archive is reproducible: the same files give the same bytes."""

@@ -180,4 +180,4 @@ def usage_command(
         as_of=when,
         tokenizer_notes=notes,
     )
-    _emit(render_usage(report, fmt, color=_color(), width=_width()))
+    _emit(render_usage(report, fmt, color=_color(), width=_width()), fmt)
