@@ -26,3 +26,10 @@ def test_every_command_is_documented():
                     "prices diff", "prices update", "prices reset", "prices status", "prices pack"):
         assert f"## `llmcost {command}`" in text
         assert f"Usage: llmcost {command} " in text
+
+
+def test_price_book_summary_is_current():
+    spec = importlib.util.spec_from_file_location("gen_book", DOCS / "gen_book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.render() == (DOCS / "price-book.md").read_text(encoding="utf-8"), "run: python docs/gen_book.py"

@@ -25,10 +25,13 @@ from llmcost.errors import UnknownModelError
 from llmcost.resources import shipped_prices_dir
 
 REPO_PRICES = Path(__file__).resolve().parents[1] / "prices"
-SPECIAL = {"fx.yaml", "tokenizers.yaml"}
-PROVIDERS = ["doubao", "qwen", "ernie", "spark", "hunyuan", "glm", "openai"]
-PRICE_KEYS = {"input", "output", "cached_input", "batch_input", "batch_output", "usd_cny"}
-DATE_KEYS = {"effective", "date", "retired"}
+SPECIAL = {"fx.yaml", "tokenizers.yaml", "holidays.yaml"}
+SEED_PROVIDERS = ["doubao", "qwen", "ernie", "spark", "hunyuan", "glm", "openai"]  # the brief's seven families
+COMPARED = ["deepseek", "moonshot", "minimax", "anthropic", "google"]  # the vendors users compare them with
+PROVIDERS = SEED_PROVIDERS + COMPARED
+PRICE_KEYS = {"input", "output", "cached_input", "cache_write", "reasoning_output", "batch_input", "batch_output",
+              "usd_cny"}
+DATE_KEYS = {"effective", "date", "retired", "checked", "shutdown", "announced"}
 TODAY = date.today()
 
 
@@ -79,6 +82,7 @@ def test_every_file_loads_and_passes_the_schema(shipped_dir, shipped_book):
     # load() is stricter: provider must equal the file name (expected_provider).
     assert sorted(Path(f).name for f in shipped_book.files) == sorted(Path(f).name for f in checked)
     assert {m.provider for m in shipped_book.models.values()} == set(PROVIDERS)
+    assert len(shipped_book.models) >= 100
     for path in provider_files(shipped_dir):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert data["provider"] == path.stem
@@ -114,8 +118,9 @@ def test_effective_dates_strictly_increase_per_model(shipped_dir):
     # Read the raw files, not the loader's output, so this does not trust the loader.
     for path in provider_files(shipped_dir):
         for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
-            dates = [date.fromisoformat(p["effective"]) for p in model["prices"]]
-            assert all(a < b for a, b in zip(dates, dates[1:])), (path.name, model["id"], dates)
+            for prices_list in (model["prices"], model.get("intl", {}).get("prices", [])):
+                dates = [date.fromisoformat(p["effective"]) for p in prices_list]
+                assert all(a < b for a, b in zip(dates, dates[1:])), (path.name, model["id"], dates)
 
 
 def yaml_number_problems(text: str) -> list[str]:
@@ -167,31 +172,138 @@ def test_every_model_has_a_known_tokenizer(shipped_dir, shipped_book):
     assert missing == []
 
 
+def all_entries(model: prices.Model):
+    return (*model.prices, *(model.intl.prices if model.intl else ()))
+
+
 def test_cache_and_batch_prices_are_discounts(shipped_book):
-    # Cached input never costs more than input; every batch price in this book is a
-    # vendor's published 50% (OpenAI, Qwen, GLM, Volcano Engine Ark all say 50%).
+    # Cached input never costs more than input, off-peak never more than peak; every batch price in
+    # this book is a vendor's published 50% (OpenAI, Anthropic, Google, Qwen, GLM, Volcano Engine Ark).
     for model in shipped_book.models.values():
-        for entry in model.prices:
+        for entry in all_entries(model):
             for band in entry.bands:
                 where = (model.id, entry.effective.isoformat(), band.up_to)
                 if band.cached_input is not None:
                     assert band.cached_input <= band.input, where
                 if band.batch_input is not None or band.batch_output is not None:
                     assert (band.batch_input, band.batch_output) == (band.input / 2, band.output / 2), where
+            if entry.time_of_day is not None:
+                off = entry.time_of_day.off_peak
+                assert off.input <= entry.flat.input and off.output <= entry.flat.output, model.id
 
 
-# -- what issue 2 promises is in the book ------------------------------------------
+# -- freshness and provenance (issue 13) --------------------------------------------
+
+def raw_provider(shipped_dir: Path, provider: str) -> dict:
+    return yaml.safe_load((shipped_dir / f"{provider}.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_provider_is_schema_2_with_a_checked_date_and_a_region(shipped_dir, shipped_book, provider):
+    data = raw_provider(shipped_dir, provider)
+    assert data["schema_version"] == 2
+    info = shipped_book.providers[provider]
+    assert info.checked is not None and info.checked <= TODAY
+    assert info.region == ("global" if provider in ("openai", "anthropic", "google") else "cn")
+
+
+def test_every_entry_has_a_source_and_a_kind(shipped_dir):
+    # Read the raw files: the loader's default (official) must not hide a missing kind.
+    missing = []
+    for path in provider_files(shipped_dir):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            for entry in (*model["prices"], *model.get("intl", {}).get("prices", [])):
+                if not re.match(r"^https://\S+$", entry.get("source", "")) or entry.get(
+                        "source_kind", "official") not in ("official", "third-party"):
+                    missing.append((path.stem, model["id"], entry["effective"]))
+    assert missing == []
+
+
+def test_no_price_is_dated_after_its_files_checked_date_unless_announced(shipped_book):
+    late = []
+    for model in shipped_book.models.values():
+        checked = shipped_book.providers[model.provider].checked
+        for entry in all_entries(model):
+            if entry.effective > checked and (entry.announced is None or entry.announced > checked):
+                late.append((model.id, entry.effective.isoformat()))
+    assert late == []
+
+
+def test_retirements_are_sourced_and_announced_shutdowns_are_still_ahead(shipped_book):
+    for model in shipped_book.models.values():
+        checked = shipped_book.providers[model.provider].checked
+        if model.retired is not None:
+            assert model.retired_source and model.retired_source.startswith("https://"), model.id
+            assert model.retired <= checked, model.id
+        if model.deprecated is not None:
+            assert model.deprecated.shutdown > checked, f"{model.id}: shut down already: make it retired"
+            assert model.deprecated.source.startswith("https://"), model.id
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_family_has_a_flagship_on_sale_on_its_checked_date(shipped_book, provider):
+    [family] = [f for f in shipped_book.families if f.provider == provider]
+    flagship = shipped_book.models[family.flagship]
+    checked = shipped_book.providers[provider].checked
+    entry = flagship.in_region("cn").price_at(checked)  # raises if retired, shut down or unpriced
+    assert entry.bands[0].input > 0 or flagship.id in FREE_MODELS
+    for name in family.names:  # the family name alone means the flagship
+        assert shipped_book.resolve(name).id == flagship.id
+
+
+def test_every_model_sold_on_the_checked_date_has_a_note_sized_for_a_table(shipped_book):
+    for model in shipped_book.models.values():
+        for text in (model.note, *(e.note for e in all_entries(model))):
+            assert text is None or len(text) <= 200, model.id
+
+
+def test_unpriced_models_say_why_and_are_never_priced(shipped_book):
+    unpriced = [m for m in shipped_book.models.values() if m.unpriced and not m.prices]
+    assert {m.id for m in unpriced} >= {"spark-4.0-ultra"}  # sold as packages (issue 13)
+    for model in unpriced:
+        with pytest.raises(prices.NoPriceError, match="has no per-token price: "):
+            model.price_at(TODAY)
+
+
+def test_international_lists_are_in_usd(shipped_book):
+    intl = [m for m in shipped_book.models.values() if m.intl is not None]
+    assert {m.provider for m in intl} >= {"qwen", "glm", "deepseek", "moonshot", "minimax", "doubao"}
+    for model in intl:
+        assert model.intl.currency == "USD", model.id
+        assert model.in_region("intl").currency == "USD"
+
+
+def test_every_alias_names_one_model(shipped_book):
+    for model in shipped_book.models.values():
+        for name in (model.id, *model.aliases):
+            assert shipped_book.resolve(name).id == model.id, name
+
+
+def test_time_of_day_prices_name_a_calendar_the_book_has(shipped_book):
+    calendars = shipped_book.calendars
+    assert date(2026, 10, 1) in calendars["cn"]  # 国庆节
+    for model in shipped_book.models.values():
+        for entry in all_entries(model):
+            if entry.time_of_day is not None and entry.time_of_day.holidays:
+                assert entry.time_of_day.holidays in calendars, model.id
+
+
+# -- what the issues promise is in the book ----------------------------------------
 
 BRIEF_MODELS = {  # what the brief names -> the model id it must resolve to
     "doubao": ["doubao-pro-4k", "doubao-pro-32k", "doubao-pro-128k", "doubao-lite-4k",
                "doubao-lite-32k", "doubao-lite-128k", "doubao-1.5-pro-32k", "doubao-1.5-lite-32k",
                "doubao-seed-1.6"],
-    "qwen": ["qwen-long", "qwen-turbo", "qwen-plus", "qwen-max"],
+    "qwen": ["qwen-long", "qwen-turbo", "qwen-plus", "qwen-max", "qwen3-max"],
     "ernie": ["ernie-speed-8k", "ernie-lite-8k", "ernie-3.5-8k", "ernie-4.0-8k", "ernie-4.0-turbo-8k"],
     "spark": ["spark-lite", "spark-pro", "spark-max"],
-    "hunyuan": ["hunyuan-lite", "hunyuan-standard", "hunyuan-pro", "hunyuan-turbo"],
-    "glm": ["glm-3-turbo", "glm-4", "glm-4-air", "glm-4-flash", "glm-4-plus"],
-    "openai": ["gpt-4o", "gpt-4o-2024-05-13", "gpt-4o-2024-08-06", "gpt-4o-mini"],
+    "hunyuan": ["hunyuan-lite", "hunyuan-standard", "hunyuan-pro", "hunyuan-turbo", "hunyuan-turbos-latest"],
+    "glm": ["glm-3-turbo", "glm-4", "glm-4-air", "glm-4-flash", "glm-4-plus", "glm-5.3"],
+    "openai": ["gpt-4o", "gpt-4o-2024-05-13", "gpt-4o-2024-08-06", "gpt-4o-mini", "gpt-6.2-sol"],
+    "deepseek": ["deepseek-chat", "deepseek-reasoner", "deepseek-v4-pro"],
+    "moonshot": ["moonshot-v1-8k", "moonshot-v1-32k", "moonshot-v1-128k"],
+    "anthropic": ["claude-3-haiku-20240307"],
+    "google": ["gemini-1.5-flash"],
 }
 
 
@@ -206,39 +318,14 @@ def test_brief_model_resolves_by_id(shipped_book, provider, model_id):
 
 @pytest.mark.parametrize("spelling,model_id", [
     ("ERNIE-Speed-8K", "ernie-speed-8k"), ("ERNIE-4.0-Turbo-8K", "ernie-4.0-turbo-8k"),
-    ("Doubao-pro-32k", "doubao-pro-32k"), ("doubao-1-5-pro-32k", "doubao-1.5-pro-32k"),
-    ("doubao-seed-1-6", "doubao-seed-1.6"), ("generalv3", "spark-pro"), ("generalv3.5", "spark-max"),
-    ("GLM-4-Flash", "glm-4-flash"), ("hunyuan-standard-256K", "hunyuan-standard-256k"),
+    ("Doubao-pro-32k", "doubao-pro-32k"), ("generalv3", "spark-pro"), ("generalv3.5", "spark-max"),
+    ("GLM-4-Flash", "glm-4-flash"), ("claude-opus-5.5", "claude-opus-5-5"),
 ])
 def test_vendor_spellings_resolve(shipped_book, spelling, model_id):
     assert shipped_book.resolve(spelling).id == model_id
 
 
-# Models the brief asks for that have no sourced, dated price yet. Each must stay out
-# of the book (never priced from a guess) and the provider file's header must say so.
-DOCUMENTED_GAPS = {
-    "Spark 4.0 Ultra": ("spark", "spark-4.0-ultra", ["4.0Ultra", "spark-4.0-ultra", "星火-4.0-ultra"]),
-}
-
-
-def header_comment(path: Path) -> str:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return "\n".join(line for line in lines[:next(i for i, l in enumerate(lines) if not l.startswith("#"))])
-
-
-@pytest.mark.parametrize("label", sorted(DOCUMENTED_GAPS))
-def test_documented_gap_is_absent_and_explained(shipped_dir, shipped_book, label):
-    provider, model_id, spellings = DOCUMENTED_GAPS[label]
-    assert model_id not in shipped_book.models, (
-        f"{label} is in the book now: move it from DOCUMENTED_GAPS to BRIEF_MODELS")
-    for spelling in spellings:
-        with pytest.raises(UnknownModelError):
-            shipped_book.resolve(spelling)
-    header = header_comment(shipped_dir / f"{provider}.yaml")
-    assert model_id in header and "NOT in this file" in header
-
-
-FREE_MODELS = {  # model -> the day it became free (issue 2: priced 0 with date and source)
+FREE_MODELS = {  # model -> the day it became free (priced 0 with date and source)
     "ernie-speed-8k": date(2024, 5, 21),
     "ernie-lite-8k": date(2024, 5, 21),
     "spark-lite": date(2024, 5, 22),
@@ -250,34 +337,41 @@ FREE_MODELS = {  # model -> the day it became free (issue 2: priced 0 with date 
 @pytest.mark.parametrize("model_id", sorted(FREE_MODELS))
 def test_free_models_are_priced_zero_with_date_and_source(shipped_book, model_id):
     model = shipped_book.resolve(model_id)
-    now = model.price_at(TODAY)
-    assert now.effective == FREE_MODELS[model_id]
+    became_free = FREE_MODELS[model_id]
+    now = model.price_at(became_free)
+    assert now.effective == became_free
     assert (now.mode, now.flat.input, now.flat.output) == ("flat", Decimal(0), Decimal(0))
     assert now.source.startswith("https://")
-    before = model.price_at(date.fromordinal(now.effective.toordinal() - 1))
+    before = model.price_at(date.fromordinal(became_free.toordinal() - 1))
     assert before.flat.input > 0, "the paid price before it became free is kept as history"
 
 
 @pytest.mark.parametrize("name,provider", [
-    ("豆包", "doubao"), ("通义千问", "qwen"), ("文心", "ernie"),
-    ("星火", "spark"), ("混元", "hunyuan"), ("智谱", "glm"),
+    ("豆包", "doubao"), ("通义千问", "qwen"), ("文心", "ernie"), ("星火", "spark"), ("混元", "hunyuan"),
+    ("腾讯混元", "hunyuan"), ("智谱", "glm"), ("深度求索", "deepseek"), ("月之暗面", "moonshot"), ("kimi", "moonshot"),
+    ("稀宇", "minimax"), ("claude", "anthropic"), ("gemini", "google"),
 ])
-def test_chinese_family_names_resolve(shipped_dir, shipped_book, name, provider):
-    family = yaml.safe_load((shipped_dir / f"{provider}.yaml").read_text(encoding="utf-8"))["family"]
+def test_chinese_and_brand_family_names_resolve(shipped_dir, shipped_book, name, provider):
+    family = raw_provider(shipped_dir, provider)["family"]
     model = shipped_book.resolve(name)
     assert (model.provider, model.id) == (provider, family["flagship"])
 
 
 @pytest.mark.parametrize("spelling,model_id", [
     ("豆包-pro-32k", "doubao-pro-32k"), ("豆包-lite-32k", "doubao-lite-32k"), ("通义千问-long", "qwen-long"),
-    ("文心-3.5", "ernie-3.5-8k"), ("星火-lite", "spark-lite"), ("混元-lite", "hunyuan-lite"),
-    ("智谱-glm-4", "glm-4"),
+    ("星火-lite", "spark-lite"), ("混元-lite", "hunyuan-lite"), ("智谱-glm-4", "glm-4"),
 ])
 def test_chinese_prefixed_names_resolve(shipped_book, spelling, model_id):
     assert shipped_book.resolve(spelling).id == model_id
 
 
-# -- the price-war facts, as data --------------------------------------------------
+# -- the price war of May 2024 and the audit's corrections, as data ------------------
+
+def test_deepseek_v2_opened_the_price_war(shipped_book):
+    entry = shipped_book.resolve("deepseek-chat").price_at(date(2024, 5, 6))
+    assert (entry.effective, per_million(entry, entry.flat.input), per_million(entry, entry.flat.output)) == (
+        date(2024, 5, 6), 1, 2)
+
 
 def test_doubao_pro_32k_launch_price(shipped_book):
     model = shipped_book.resolve("doubao-pro-32k")
@@ -313,6 +407,11 @@ def test_glm_3_turbo_5_to_1_yuan_per_million(shipped_book):
     assert after.effective == date(2024, 5, 11)
 
 
+def test_ernie_speed_lite_spark_lite_and_hunyuan_lite_became_free(shipped_book):
+    for model_id in ("ernie-speed-8k", "ernie-lite-8k", "spark-lite", "hunyuan-lite"):
+        assert shipped_book.resolve(model_id).price_at(date(2024, 5, 31)).flat.input == 0, model_id
+
+
 def test_gpt_4o_launch_and_what_the_alias_pointed_to(shipped_book):
     snapshot = shipped_book.resolve("gpt-4o-2024-05-13").price_at(date(2024, 5, 13))
     assert (snapshot.effective, snapshot.unit, snapshot.flat.input, snapshot.flat.output) == (
@@ -324,33 +423,54 @@ def test_gpt_4o_launch_and_what_the_alias_pointed_to(shipped_book):
     assert alias.price_at(date(2024, 10, 2)).flat.input == Decimal("2.5")  # -> 2024-08-06
 
 
-def test_gpt_4o_cached_and_batch_prices(shipped_book):
-    aug = shipped_book.resolve("gpt-4o-2024-08-06")
-    assert aug.price_at(date(2024, 9, 30)).flat.cached_input is None  # no prompt caching yet
-    cached = aug.price_at(date(2024, 10, 1)).flat                        # Prompt Caching launch
-    assert (cached.input, cached.cached_input, cached.batch_input, cached.batch_output) == (
-        Decimal("2.5"), Decimal("1.25"), Decimal("1.25"), Decimal(5))
-    mini = shipped_book.resolve("gpt-4o-mini").price_at(date(2024, 10, 1)).flat
-    assert (mini.input, mini.cached_input) == (Decimal("0.15"), Decimal("0.075"))
+def test_the_compared_vendors_of_may_2024(shipped_book):
+    flash = shipped_book.resolve("gemini-1.5-flash").price_at(date(2024, 6, 1))
+    assert flash.bands[0].input == Decimal("0.35")
+    haiku = shipped_book.resolve("claude-3-haiku-20240307").price_at(date(2024, 6, 1))
+    assert haiku.flat.input == Decimal("0.25")
 
 
-def test_tiered_models(shipped_book):
-    # Whole request at the band its input falls in (how Alibaba and Volcano Engine bill).
+def test_the_audits_corrections(shipped_book):
+    # ERNIE 4.0 Turbo cut to 0.003 / 0.009 元/千tokens (cache hit 0.0012) by 2025-03-16
+    turbo = shipped_book.resolve("ernie-4.0-turbo-8k").price_at(date(2025, 3, 16)).flat
+    assert (turbo.input, turbo.output, turbo.cached_input) == (Decimal("0.003"), Decimal("0.009"), Decimal("0.0012"))
+    # qwen-max's 2.4 / 9.6 元/百万 in force by 2025-02-06
+    qmax = shipped_book.resolve("qwen-max").price_at(date(2025, 2, 6))
+    assert (per_million(qmax, qmax.flat.input), per_million(qmax, qmax.flat.output)) == (Decimal("2.4"), Decimal("9.6"))
+    # hunyuan-turbos-latest launched 2025-02-27 at 0.8 / 2
+    turbos = shipped_book.resolve("hunyuan-turbos-latest")
+    assert turbos.prices[0].effective == date(2025, 2, 27)
+    assert (turbos.prices[0].flat.input, turbos.prices[0].flat.output) == (Decimal("0.8"), Decimal(2))
+    # gpt-4-turbo and gpt-4o-2024-05-13 shut down on 2026-10-23; gpt-4o and gpt-4o-mini announced for 2027-01-14
+    for model_id in ("gpt-4-turbo", "gpt-4o-2024-05-13"):
+        assert shipped_book.resolve(model_id).retired == date(2026, 10, 23)
+    for model_id in ("gpt-4o", "gpt-4o-mini"):
+        assert shipped_book.resolve(model_id).deprecated.shutdown == date(2027, 1, 14)
+
+
+def test_deepseek_peak_hours(shipped_book):
+    entry = shipped_book.resolve("deepseek-v4-pro").price_at(date(2026, 12, 1))
+    tod = entry.time_of_day
+    assert (tod.windows, tod.days, tod.hours, tod.utc_offset, tod.holidays) == (
+        "peak", "weekdays", ((9 * 60, 12 * 60), (14 * 60, 18 * 60)), 480, "cn")
+    assert tod.off_peak.input * 2 == entry.flat.input and tod.off_peak.output * 2 == entry.flat.output
+
+
+def test_output_length_bands(shipped_book):
     seed = shipped_book.resolve("doubao-seed-1.6").price_at(date(2025, 6, 11))
     assert (seed.mode, seed.unit) == ("whole", "1M")
-    assert [(b.up_to, b.input, b.output) for b in seed.bands] == [
-        (32000, Decimal("0.80"), Decimal("8.00")), (128000, Decimal("1.20"), Decimal("16.00")),
-        (None, Decimal("2.40"), Decimal("24.00"))]
-    plus = shipped_book.resolve("qwen-plus").price_at(TODAY)
-    assert (plus.mode, plus.unit) == ("whole", "1M")
-    assert [(b.up_to, b.input, b.output) for b in plus.bands] == [
-        (128000, Decimal("0.8"), Decimal("2")), (256000, Decimal("2.4"), Decimal("20")),
-        (None, Decimal("4.8"), Decimal("48"))]
-    # qwen-turbo is not tiered: Alibaba lists it "无阶梯" (flat) at 0.3 / 0.6 元/百万.
-    turbo = shipped_book.resolve("qwen-turbo").price_at(TODAY)
-    assert turbo.mode == "flat"
-    assert (per_million(turbo, turbo.flat.input), per_million(turbo, turbo.flat.output)) == (
-        Decimal("0.3"), Decimal("0.6"))
+    assert [(b.up_to, b.output_up_to, b.input, b.output) for b in seed.bands] == [
+        (32000, 200, Decimal("0.80"), Decimal("2.00")), (32000, None, Decimal("0.80"), Decimal("8.00")),
+        (128000, None, Decimal("1.20"), Decimal("16.00")), (None, None, Decimal("2.40"), Decimal("24.00"))]
+    glm = shipped_book.resolve("glm-4.5").price_at(date(2025, 7, 28))
+    assert glm.bands[0].output_up_to is not None
+
+
+def test_the_seed_16_short_answer_example_on_the_shipped_book(cli):
+    # issue 11, item 4: 300,000 requests × 1,000 input tokens × 0.8 + 150 output tokens × 2 元/百万 = 330
+    r = cli("estimate", "-m", "doubao-seed-1.6", "--requests-per-day", "10000", "--input-tokens", "1000",
+            "--output-tokens", "150", "--as-of", "2026-06-01", "-f", "json", env={"LLMCOST_BOOK": None})
+    assert (r.code, json.loads(r.out)["total"]) == (0, "330.00")
 
 
 ISSUE_2_EXAMPLE = ["estimate", "-m", "doubao-lite-32k", "--requests-per-day", "2000", "--input-tokens", "1500",

@@ -18,7 +18,7 @@ YAML::
     defaults: {days: 30, output_tokens: 300}
     workloads:
       - name: support-bot
-        model: doubao-pro-32k
+        model: doubao-seed-1.6
         requests_per_day: 20000
         input_tokens: 1200
 """
@@ -649,7 +649,7 @@ defaults:
 workloads:
   # A Chinese customer-service bot: short questions over a long, cached system prompt.
   - name: customer-service-bot
-    model: doubao-pro-32k       # an API id, an alias, or a Chinese name such as 豆包
+    model: doubao-seed-1.6      # an API id, an alias, or a Chinese name such as 豆包
     requests_per_day: 20000     # or requests_per_month
     input_tokens: 1800          # per request; or prompt: "the text", counted with the model's tokenizer
     output_tokens: 250          # per request
@@ -665,9 +665,9 @@ workloads:
     output_tokens: 600
     batch_ratio: 1
 
-  # A code assistant on GPT-4o mini.
+  # A code assistant on GPT-6 Luna, OpenAI's small model.
   - name: code-assistant
-    model: gpt-4o-mini
+    model: gpt-6-luna
     requests_per_day: 3000
     input_tokens: 2500
     output_tokens: 400
