@@ -11,7 +11,7 @@ import errno
 import io
 import os
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, ClassVar, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -26,6 +26,50 @@ _CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == 
 
 class LlmcostGroup(TyperGroup):
     """The error boundary: every exception becomes one line on stderr and an exit code."""
+
+    #: The commands in the order people reach for them; any other command follows, as registered.
+    ORDER = (
+        "estimate",
+        "compare",
+        "check",
+        "count",
+        "usage",
+        "models",
+        "history",
+        "init",
+        "prices",
+        "status",
+        "update",
+        "validate",
+        "diff",
+        "pack",
+        "import",
+        "export",
+        "reset",
+    )
+    #: One whole sentence per command for the command list (click would cut the docstring at 45 characters).
+    SUMMARIES: ClassVar[dict[str, str]] = {
+        "estimate": "Price a workload per month on one model, several, or all.",
+        "compare": "Price one workload on every model, cheapest first.",
+        "check": "Fail a CI job when a workload file goes over budget.",
+        "count": "Count tokens the way each model bills them.",
+        "usage": "Price real usage records at the prices of their day.",
+        "models": "List the models with their prices per 1M tokens.",
+        "history": "Show how models' prices changed over time.",
+        "init": "Write an example workload file to start from.",
+        "prices": "Check, compare, update and export the price book.",
+    }
+
+    def list_commands(self, ctx):  # type: ignore[no-untyped-def]
+        names = list(super().list_commands(ctx))
+        rank = {name: i for i, name in enumerate(self.ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
+    def get_command(self, ctx, cmd_name):  # type: ignore[no-untyped-def]
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and cmd_name in self.SUMMARIES and not command.short_help:
+            command.short_help = self.SUMMARIES[cmd_name]
+        return command
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
         if sys.stdout is None:  # `llmcost ... >&-`: nobody reads the output; run, and write it nowhere
@@ -117,7 +161,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Estimate what LLM API usage costs per month, across Chinese vendors and GPT-4o, "
-    "in RMB or USD. Offline; exit codes: 0 ok, 1 budget exceeded, 2 bad input.",
+    "in RMB or USD. Offline; exit codes: 0 ok, 1 budget exceeded, 2 bad input. Amounts are exact until "
+    "they are shown, then rounded to 0.01, half up.",
 )
 prices_app = typer.Typer(
     cls=LlmcostGroup,
@@ -137,7 +182,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool | None,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = None,
 ) -> None:
     pass

@@ -12,6 +12,7 @@ from .options import (
     AllModels,
     AsOf,
     Format,
+    Models,
     PricesPath,
     Providers,
     Wide,
@@ -25,13 +26,29 @@ from .options import (
 
 @app.command()
 def models(
+    query: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[TEXT]...",
+            help="Only models whose id, name, alias or provider contains this text (any of them).",
+            show_default=False,
+        ),
+    ] = None,
     provider: Providers = None,
     as_of: AsOf = None,
     fmt: Format = "table",
     prices: PricesPath = None,
     wide: Wide = False,
 ) -> None:
-    """List the price book: every model with the price in force on --as-of."""
+    """List the price book: each model's input and output price per 1M tokens on --as-of, its context
+    window and aliases.
+
+    \b
+    Examples:
+      llmcost models
+      llmcost models qwen
+      llmcost models --provider doubao --as-of 2024-06-01
+    """
     from .. import api
     from ..render import models_report, render_models
 
@@ -39,7 +56,19 @@ def models(
     book = api.load_book(prices)
     when = _as_of(as_of)
     chosen = book.select(providers=provider or [], everything=True)
+    if query:
+        chosen = [m for m in chosen if _matches(m, query)]
+        if not chosen:
+            raise UsageError(
+                f"no model matches {' or '.join(repr(q) for q in query)}", hint="llmcost models lists them"
+            )
     _emit(render_models(models_report(chosen, when, book), fmt, color=_color(), width=_width(), wide=wide), fmt)
+
+
+def _matches(model, words: list[str]) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a model's id, name, aliases or provider contain one of ``words`` (case-insensitive)."""
+    fields = " ".join([model.id, model.name, model.provider, *model.aliases]).casefold()
+    return any(word.casefold().strip() in fields for word in words)
 
 
 @app.command()
@@ -48,6 +77,7 @@ def history(
         list[str] | None,
         typer.Argument(metavar="MODEL...", help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False),
     ] = None,
+    model_option: Models = None,
     provider: Providers = None,
     all_models: AllModels = False,
     since: Annotated[
@@ -68,7 +98,15 @@ def history(
     ] = False,
 ) -> None:
     """Each dated price of models with its change from the one before; with --since/--until, every change
-    in that window sorted by date (the price war)."""
+    in that window sorted by date (the price war).
+
+    \b
+    Examples:
+      llmcost history qwen-long
+      llmcost history -m gpt-4o -m 豆包 --verbose
+      llmcost history --since 2024-05-01 --until 2024-06-30
+    """
+    model = [*(model or []), *(model_option or [])]
     from .. import api
     from .. import history as hist
     from ..render.history import history_report, render_history

@@ -43,7 +43,14 @@ def count(
     prices: PricesPath = None,
     wide: Wide = False,
 ) -> None:
-    """Count tokens the way each model bills them: exact BPE where public, else the vendor's rule."""
+    """Count tokens the way each model bills them: exact BPE where public, else the vendor's rule.
+
+    \b
+    Examples:
+      llmcost count -m gpt-4o -m qwen-long examples/prompt.txt
+      echo -n "你好，世界" | llmcost count -m 豆包 -
+      llmcost count --provider openai --format json examples/
+    """
     from .. import api, counting
     from ..render import count_report, render_counts
 

@@ -39,11 +39,13 @@ from .options import (
     StreamFormat,
     ThinkingRatio,
     Wide,
+    WorkloadFile,
     Workloads,
     _color,
     _emit,
     _flush,
     _format,
+    _one_file,
     _pricer,
     _refuse_with_workloads,
     _request,
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def estimate(
+    file: WorkloadFile = None,
     model: Models = None,
     all_models: AllModels = False,
     provider: Providers = None,
@@ -88,12 +91,22 @@ def estimate(
     prices: PricesPath = None,
     wide: Wide = False,
 ) -> None:
-    """Estimate the monthly bill of a workload on one model, several, or all; or of a workload file."""
+    """Estimate the monthly bill of a workload on one model, several, or all; or of a workload file.
+
+    Counts take 10k, 2.5M or 1,000.
+
+    \b
+    Examples:
+      llmcost estimate -m doubao-lite-32k --requests-per-day 2000 --input-tokens 1500 --output-tokens 400
+      llmcost estimate --all --requests-per-day 5k --input-tokens 1.2k --output-tokens 300 --currency USD
+      llmcost estimate examples/workloads.yaml --format csv
+    """
     from .. import api
     from ..render import bill_report, render_bill
 
     fmt = _format(fmt, ("table", "json", "jsonl", "csv", "markdown"))
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota, region)
+    workloads = _one_file(file, workloads)
     if workloads is not None:
         _refuse_with_workloads(
             model=model,
@@ -195,6 +208,7 @@ class _Output:
 
 @app.command()
 def compare(
+    file: WorkloadFile = None,
     workloads: Workloads = None,
     model: Annotated[
         list[str] | None,
@@ -230,13 +244,22 @@ def compare(
     prices: PricesPath = None,
     wide: Wide = False,
 ) -> None:
-    """Price one workload (flags) or a workload file on every model, cheapest first, with savings."""
+    """Price one workload (flags) or a workload file on every model, cheapest first, with the saving of
+    each against --baseline-model (what you run today) or else the median.
+
+    \b
+    Examples:
+      llmcost compare --requests-per-day 5000 --input-tokens 1200 --output-tokens 300
+      llmcost compare -p qwen -p openai --baseline-model gpt-4o --requests-per-day 5k --input-tokens 1200
+      llmcost compare examples/workloads.yaml --provider doubao --provider qwen
+    """
     from .. import api, workload_files
     from ..render import compare_report, render_compare
 
     fmt = _format(fmt, ("table", "json", "csv", "markdown"))
     pricer = _pricer(prices, currency, rate, as_of, discount, free_quota, region)
     models = pricer.book.select(model or [], provider or [], everything=True)
+    workloads = _one_file(file, workloads)
     if workloads is not None:
         _refuse_with_workloads(
             requests_per_day=requests_per_day,
@@ -326,7 +349,14 @@ def check(
     prices: PricesPath = None,
     wide: Wide = False,
 ) -> None:
-    """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input."""
+    """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input.
+
+    \b
+    Examples:
+      llmcost check examples/workloads.yaml --budget 100000
+      llmcost check llmcost.yaml --baseline main.json --max-increase 10%
+      llmcost check llmcost.yaml --budget 5000 --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
     from .. import api, workload_files
     from .. import budget as budgets
     from ..inputs import read_text

@@ -97,6 +97,24 @@ def _opt_decimal(text: str | None, what: str) -> Decimal | None:
     return None if text is None else parse_decimal(text, what)
 
 
+_SUFFIXES = {"k": 3, "K": 3, "m": 6, "M": 6, "b": 9, "B": 9}
+
+
+def parse_count(text: str, what: str) -> Decimal:
+    """A count of requests or tokens as people write it: 1500, 1,000, 10k, 2.5M (exact: 2.5M is
+    2,500,000), 1B.  Any other letter after the number is an error."""
+    stripped = text.strip()
+    if stripped[-1:].isalpha():
+        if stripped[-1] not in _SUFFIXES or not stripped[:-1].strip():
+            raise UsageError(f"{what}: {text!r} is not a count (write 1500, 1,500, 1.5k or 2.5M)")
+        return parse_decimal(stripped[:-1], what).scaleb(_SUFFIXES[stripped[-1]])
+    return parse_decimal(stripped, what)
+
+
+def _opt_count(text: str | None, what: str) -> Decimal | None:
+    return None if text is None else parse_count(text, what)
+
+
 def _writer():  # type: ignore[no-untyped-def]
     """Where output goes and how it looks there (render.writer): made for each command."""
     from ..render.writer import Writer
@@ -331,10 +349,10 @@ def _request(
         models=model or [],
         everything=all_models,
         providers=provider or [],
-        requests_per_day=_opt_decimal(requests_per_day, "--requests-per-day"),
-        requests_per_month=_opt_decimal(requests_per_month, "--requests-per-month"),
-        input_tokens=_opt_decimal(input_tokens, "--input-tokens"),
-        output_tokens=_opt_decimal(output_tokens, "--output-tokens"),
+        requests_per_day=_opt_count(requests_per_day, "--requests-per-day"),
+        requests_per_month=_opt_count(requests_per_month, "--requests-per-month"),
+        input_tokens=_opt_count(input_tokens, "--input-tokens"),
+        output_tokens=_opt_count(output_tokens, "--output-tokens"),
         days=_opt_decimal(days, "--days"),
         cached_ratio=parse_decimal(cached_ratio, "--cached-ratio"),
         batch_ratio=parse_decimal(batch_ratio, "--batch-ratio"),
@@ -350,3 +368,20 @@ def _refuse_with_workloads(**given: object) -> None:
     used = [f"--{k.replace('_', '-')}" for k, v in given.items() if v not in (None, False, [], "0")]
     if used:
         raise UsageError(f"{', '.join(used)} cannot be combined with --workloads (put them in the file)")
+
+
+WorkloadFile = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[FILE]",
+        help="A CSV or YAML workload file, or - for stdin (the same as --workloads).",
+        show_default=False,
+    ),
+]
+
+
+def _one_file(positional: str | None, option: str | None) -> str | None:
+    """The workload file given as FILE or as --workloads (not both)."""
+    if positional is not None and option is not None and positional != option:
+        raise UsageError("give the workload file once: as FILE or with --workloads")
+    return positional if positional is not None else option
