@@ -63,8 +63,17 @@ def test_a_token_count_with_a_suffix_is_exact(cli):
     assert (line["input_tokens"], line["output_tokens"]) == (2500, 100)
 
 
-@pytest.mark.parametrize("text", ["2x", "k", "1.5kk", "10 kb"])
+@pytest.mark.parametrize("text", ["2x", "1.5q"])
 def test_a_bad_suffix_is_an_error(cli, text):
+    r = cli("estimate", "-m", "alpha-lite", "--requests-per-day", text, *ONE)
+    assert (r.code, r.err) == (
+        2,
+        f"llmcost: error: --requests-per-day: {text!r} is not a count (write 1500, 1,500, 1.5k or 2.5M)\n",
+    )
+
+
+@pytest.mark.parametrize("text", ["k", "1.5kk", "10 kb", "abc"])
+def test_a_word_is_not_a_number(cli, text):
     r = cli("estimate", "-m", "alpha-lite", "--requests-per-day", text, *ONE)
     assert r.code == 2 and r.err.startswith("llmcost: error: --requests-per-day: ")
 

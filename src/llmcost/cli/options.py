@@ -104,10 +104,11 @@ def parse_count(text: str, what: str) -> Decimal:
     """A count of requests or tokens as people write it: 1500, 1,000, 10k, 2.5M (exact: 2.5M is
     2,500,000), 1B.  Any other letter after the number is an error."""
     stripped = text.strip()
-    if stripped[-1:].isalpha():
-        if stripped[-1] not in _SUFFIXES or not stripped[:-1].strip():
+    number, suffix = stripped[:-1], stripped[-1:]
+    if suffix.isalpha() and number and all(c.isdigit() or c in ".,_" for c in number):
+        if suffix not in _SUFFIXES:
             raise UsageError(f"{what}: {text!r} is not a count (write 1500, 1,500, 1.5k or 2.5M)")
-        return parse_decimal(stripped[:-1], what).scaleb(_SUFFIXES[stripped[-1]])
+        return parse_decimal(number, what).scaleb(_SUFFIXES[suffix])
     return parse_decimal(stripped, what)
 
 
