@@ -30,7 +30,7 @@ from llmcost import pipeline, render
 from llmcost.cli import estimate as cli_estimate
 from llmcost.errors import InputError
 from llmcost.money import CENT, CONTEXT, GROUPING_HINT, plain, ungroup
-from llmcost.workload_files import _number
+from llmcost.workload_fields import _number
 
 # -- 1. numbers --------------------------------------------------------------------------------
 

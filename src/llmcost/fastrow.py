@@ -30,7 +30,8 @@ from .money import CONTEXT, exact, parse_currency, plain
 from .render.bill import CsvStream, JsonLinesStream, JsonStream, Stream
 from .render.report import quantity as _quantity
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
-from .workload_files import OUTPUT_ONLY, CsvRecords
+from .workload_fields import OUTPUT_ONLY
+from .workload_files import CsvRecords
 
 if TYPE_CHECKING:
     from .api import Pricer

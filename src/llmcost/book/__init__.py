@@ -1,5 +1,7 @@
-"""The price book: what it is (``model``), its file format (``schema``), loading and validating it
-(``loader``) and caching the parsed shipped book (``cache``).
+"""The price book: what it is (``model``), its file format (``schema``), parsing one file (``parse``),
+loading and validating the whole book (``loader``) and caching the parsed shipped book (``cache``).
+Installing a newer book between releases: ``update``, ``installed``, ``archive``, ``download``,
+``publish``; what is active: ``status``.
 
 Everything a caller needs is importable from here::
 
