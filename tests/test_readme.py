@@ -59,3 +59,36 @@ def test_readme_example(command, code, tmp_path):
     assert result.returncode == code, result.stderr
     if code == 0:
         assert result.stdout.strip() or "wrote" in result.stderr
+
+
+def _python_examples() -> list[tuple[str, str]]:
+    """Each ```python block of the README with the ```text block right after it (its output)."""
+    blocks, kind, lines = [], None, []
+    for line in README.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            if kind is None:
+                kind, lines = line.strip()[3:], []
+            else:
+                blocks.append((kind, "\n".join(lines) + "\n"))
+                kind = None
+            continue
+        if kind is not None:
+            lines.append(line)
+    return [(code, out) for (k1, code), (k2, out) in zip(blocks, blocks[1:]) if k1 == "python" and k2 == "text"]
+
+
+PYTHON_EXAMPLES = _python_examples()
+
+
+@pytest.mark.parametrize("code, expected", PYTHON_EXAMPLES, ids=[f"python-{i}" for i in range(len(PYTHON_EXAMPLES))])
+def test_readme_python_example(code, expected, tmp_path):
+    """The library examples run on the shipped book and print what the README shows."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LLMCOST_BOOK", "LLMCOST_PRICES")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+
+
+def test_readme_has_python_examples():
+    assert len(PYTHON_EXAMPLES) >= 1
