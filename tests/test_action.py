@@ -152,7 +152,8 @@ def test_passing_budget_exits_0_and_writes_the_step_summary(tmp_path):
     assert r.summary.startswith("### ✅ llmcost: monthly LLM cost check passed\n")
     assert "| **Total** |  | **¥301.40** | ¥1,000.00 | ¥698.60 | 30.1% | ✅ ok |" in r.summary
     assert r.out == r.summary  # format markdown (the default): the same report in the log
-    verdict = "llmcost: check passed: 1 of 1 workloads within budget; total ¥301.40 of ¥1,000.00 budget (30.1%)"
+    verdict = ("llmcost: check passed: total ¥301.40 is within the ¥1,000.00 budget (30.1%); "
+               "2 workloads, 1 with a budget, within it")
     assert r.err == verdict + "\n"
     assert r.outputs == {"exit-code": "0", "summary": verdict}
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("llmcost-check")] == []  # cleaned up
@@ -181,7 +182,7 @@ def test_baseline_and_max_increase_through_the_action(tmp_path):
                  max_increase="10%", max_increase_per_workload="20%", as_of="2024-06-01")
     assert r.code == 1
     assert "- Changed: support-bot ¥41.40 → ¥62.10, +¥20.70 (+50.0%)" in r.summary.splitlines()
-    assert ("- ❌ support-bot is up +¥20.70 (+50.0%) since the baseline, more than the 20% allowed per workload"
+    assert ("- ❌ support-bot is up ¥20.70 (50.0%) since the baseline, more than the 20% allowed per workload"
             in r.summary.splitlines())
     # the total rose 6.9%: within --max-increase 10% on a file with no budget exceeded passes
     (tmp_path / "c").mkdir()
@@ -198,7 +199,7 @@ def test_format_input_sets_the_log_report_and_the_summary_stays_markdown(tmp_pat
     if fmt == "json":
         assert json.loads(r.out)["verdict"] == "fail"
     else:
-        assert "check failed: 1 of 1 workloads within budget" in r.out and "###" not in r.out
+        assert "check failed: total ¥301.40 is over the ¥300.00 budget (100.5%)" in r.out and "###" not in r.out
     assert r.err.count("\n") == 1  # one verdict line, not one per run
 
 

@@ -40,10 +40,17 @@ def test_parse_limit_refuses(text):
         budget.parse_limit(text, "--max-increase")
 
 
+@pytest.mark.parametrize("text", ["12.55%", "0.05%", "129.995", "0.001"])
+def test_parse_limit_refuses_more_precision_than_a_report_shows(text):
+    with pytest.raises(UsageError, match=r"--max-increase: .* is more precise than a report shows"):
+        budget.parse_limit(text, "--max-increase")
+
+
 def test_limit_allows():
     ten = budget.parse_limit("10%", "x")
     assert ten.allows(D("100"), D("110"))  # exactly 10% is allowed
-    assert not ten.allows(D("100"), D("110.01"))
+    assert ten.allows(D("100"), D("110.04"))  # +10.04% is shown as +10.0%: decided at the precision shown
+    assert not ten.allows(D("100"), D("110.05"))  # +10.05% is shown as +10.1%
     assert ten.allows(D("100"), D("50"))  # a fall always passes
     assert not ten.allows(D("0"), D("0.01"))  # any rise from 0 exceeds a percentage
     five_hundred = budget.parse_limit("500", "x")

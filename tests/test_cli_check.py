@@ -50,8 +50,8 @@ def test_within_the_total_budget_exits_0(cli):
     r = cli("check", CSV, "--budget", "1000", *AS_OF)
     assert r.code == 0
     # 301.40 / 1,000 = 30.14% → 30.1%; headroom 1,000 − 301.40 = 698.60
-    assert _one_line(r.err) == ("llmcost: check passed: 1 of 1 workloads within budget; "
-                                "total ¥301.40 of ¥1,000.00 budget (30.1%)")
+    assert _one_line(r.err) == ("llmcost: check passed: total ¥301.40 is within the ¥1,000.00 budget (30.1%); "
+                                "2 workloads, 1 with a budget, within it")
     rows = [line.split() for line in r.out.splitlines()]
     # [n]: the footnote naming the source of the row's price, listed under the table
     assert ["support-bot", "alpha-lite", "[1]", "¥41.40", "¥50.00", "¥8.60", "82.8%", "ok"] in rows
@@ -68,8 +68,8 @@ def test_total_over_budget_exits_1_and_says_by_how_much(cli):
     r = cli("check", CSV, "--budget", "300", *AS_OF, "-f", "json")
     assert r.code == 1
     # 301.40 / 300 = 100.47% → 100.5%; 1.40 over
-    assert _one_line(r.err) == ("llmcost: check failed: 1 of 1 workloads within budget; "
-                                "total ¥301.40 of ¥300.00 budget (100.5%)")
+    assert _one_line(r.err) == ("llmcost: check failed: total ¥301.40 is over the ¥300.00 budget (100.5%); "
+                                "2 workloads, 1 with a budget, within it")
     report = json.loads(r.out)
     assert {k: report[k] for k in ("total", "budget", "budget_as_given", "headroom", "percent_used", "verdict")} == {
         "total": "301.40", "budget": "300.00", "budget_as_given": {"amount": "300", "currency": "CNY"},
@@ -103,7 +103,7 @@ def test_per_workload_budgets_from_the_csv_budget_column(cli):
     r = cli("check", RAISED, *AS_OF, "-f", "json")
     assert r.code == 1
     # 3,000/day × 30 = 90,000 × ¥0.00069 = ¥62.10 of ¥50: 124.2%, ¥12.10 over
-    assert _one_line(r.err) == "llmcost: check failed: 1 of 1 workloads over budget; total ¥322.10"
+    assert _one_line(r.err) == "llmcost: check failed: 1 of 2 workloads over budget (1 with a budget); total ¥322.10"
     report = json.loads(r.out)
     bot, summariser = report["lines"]
     assert (bot["total"], bot["budget"], bot["headroom"], bot["percent_used"], bot["verdict"]) == (
@@ -119,7 +119,7 @@ def test_budgets_in_the_other_currency_are_converted_at_the_pricing_rate(cli):
     # The budgets without a currency are in the report currency ($50, $200); the assistant's $10 stays $10.
     assert r.code == 1
     assert _one_line(r.err) == ("llmcost: check failed: 1 of 3 workloads over budget; "
-                                "total $122.45 of $130.00 budget (94.2%)")
+                                "total $122.45 is within the $130.00 budget (94.2%)")
     report = json.loads(r.out)
     assert [(line["name"], line["total"], line["budget"], line["verdict"]) for line in report["lines"]] == [
         ("support-bot", "5.83", "50.00", "ok"), ("summariser", "36.62", "200.00", "ok"),
@@ -146,7 +146,7 @@ def test_markdown_names_the_workloads_over_budget(cli):
     lines = r.out.splitlines()
     # the summary first, then the table, the failures, and the price dates used
     assert lines[0] == "### ❌ llmcost: monthly LLM cost check failed"
-    assert lines[2] == "2 of 3 workloads over budget; total ¥869.40 of ¥1,000.00 budget (86.9%)"
+    assert lines[2] == "2 of 3 workloads over budget; total ¥869.40 is within the ¥1,000.00 budget (86.9%)"
     table = lines.index("| Workload | Model | Estimate | Budget | Headroom | Used | Status |")
     failures = lines.index("**Failures**")
     prices = lines.index("**Prices used**")
@@ -154,8 +154,8 @@ def test_markdown_names_the_workloads_over_budget(cli):
     assert lines[failures + 2:failures + 4] == [
         "- ❌ summariser is over budget: ¥260.00 of ¥200.00 (130.0%), ¥60.00 over",
         "- ❌ assistant is over budget: ¥568.00 of ¥71.00 (800.0%), ¥497.00 over"]
-    assert "| summariser | alpha-pro | ¥260.00 | ¥200.00 | -¥60.00 | 130.0% | ❌ over |" in lines
-    assert "| assistant | beta-4o | ¥568.00 | ¥71.00 ($10.00) | -¥497.00 | 800.0% | ❌ over |" in lines
+    assert "| summariser | alpha-pro | ¥260.00 | ¥200.00 | -¥60.00 | 130.0% | ❌ over budget |" in lines
+    assert "| assistant | beta-4o | ¥568.00 | ¥71.00 ($10.00) | -¥497.00 | 800.0% | ❌ over budget |" in lines
     assert {"- alpha-lite: price effective 2024-05-15", "- alpha-pro: price effective 2024-05-15",
             "- beta-4o: price effective 2024-05-13"} <= set(lines[prices:])
 
@@ -165,7 +165,8 @@ def test_markdown_when_passing(cli):
     assert r.code == 0
     lines = r.out.splitlines()
     assert lines[:3] == ["### ✅ llmcost: monthly LLM cost check passed", "",
-                         "1 of 1 workloads within budget; total ¥301.40 of ¥1,000.00 budget (30.1%)"]
+                         "total ¥301.40 is within the ¥1,000.00 budget (30.1%); 2 workloads, 1 with a budget, "
+                         "within it"]
     assert "**Failures**" not in lines
     assert "| **Total** |  | **¥301.40** | ¥1,000.00 | ¥698.60 | 30.1% | ✅ ok |" in lines
 
@@ -215,8 +216,8 @@ def test_raising_one_workload_fails_max_increase_10_percent(cli, work, maker):
     # summariser 150,000 × 2,600 / 1M = ¥390.00 (+¥130.00, +50%); total 301.40 → 431.40: +130 / 301.40 = +43.1%
     r = cli("check", raised, "--baseline", "old.json", "--max-increase", "10%", *AS_OF, "-f", "json")
     assert r.code == 1
-    assert _one_line(r.err) == ("llmcost: check failed: 1 of 1 workloads within budget; total ¥431.40; "
-                                "+¥130.00 (+43.1%) since the baseline (limit 10%)")
+    assert _one_line(r.err) == ("llmcost: check failed: total ¥431.40 is up ¥130.00 (43.1%) since the baseline, "
+                                "more than the 10% allowed; 2 workloads, 1 with a budget, within it")
     report = json.loads(r.out)
     base = report["baseline"]
     assert {k: base[k] for k in ("file", "baseline_total", "total", "change", "percent_change",
@@ -229,7 +230,7 @@ def test_raising_one_workload_fails_max_increase_10_percent(cli, work, maker):
                                 "total": "390.00", "change": "130.00", "percent_change": "50.0",
                                 "exceeds_max_increase": False}]
     assert report["failures"] == [{"kind": "over_increase", "name": None, "message":
-                                   "the total is up +¥130.00 (+43.1%) since the baseline, more than the 10% allowed"}]
+                                   "the total is up ¥130.00 (43.1%) since the baseline, more than the 10% allowed"}]
 
     r = cli("check", raised, "--baseline", "old.json", "--max-increase", "10%", *AS_OF)
     assert r.code == 1
@@ -249,8 +250,9 @@ def test_max_increase_as_an_amount(cli, work):
         assert (limit, r.code) == (limit, code)
     r = cli("check", raised, "--baseline", "old.json", "--max-increase", "100", *AS_OF, "-f", "json")
     assert [f["message"] for f in json.loads(r.out)["failures"]] == [
-        "the total is up +¥130.00 (+43.1%) since the baseline, more than the ¥100.00 allowed"]
-    assert _one_line(r.err).endswith("+¥130.00 (+43.1%) since the baseline (limit ¥100.00)")
+        "the total is up ¥130.00 (43.1%) since the baseline, more than the ¥100.00 allowed"]
+    assert _one_line(r.err) == ("llmcost: check failed: total ¥431.40 is up ¥130.00 (43.1%) since the baseline, "
+                                "more than the ¥100.00 allowed; 2 workloads, 1 with a budget, within it")
 
 
 def test_max_increase_per_workload(cli, work):
@@ -264,16 +266,17 @@ def test_max_increase_per_workload(cli, work):
     assert (report["baseline"]["percent_change"], report["baseline"]["exceeds_max_increase"]) == ("6.9", False)
     assert [(f["kind"], f["name"], f["message"]) for f in report["failures"]] == [
         ("over_budget", "support-bot", "support-bot is over budget: ¥62.10 of ¥50.00 (124.2%), ¥12.10 over"),
-        ("over_increase", "support-bot", "support-bot is up +¥20.70 (+50.0%) since the baseline, more than the "
+        ("over_increase", "support-bot", "support-bot is up ¥20.70 (50.0%) since the baseline, more than the "
                                          "20% allowed per workload")]
-    assert _one_line(r.err) == ("llmcost: check failed: 1 of 1 workloads over budget; total ¥322.10; "
-                                "+¥20.70 (+6.9%) since the baseline (limit 10%); 1 workload up more than 20%")
+    assert _one_line(r.err) == ("llmcost: check failed: 1 of 2 workloads over budget (1 with a budget); "
+                                "1 of 2 workloads up more than the 20% allowed per workload; "
+                                "total ¥322.10 is up ¥20.70 (6.9%) since the baseline, within the 10% allowed")
     # per-workload as an amount: +20.70 against 25 passes the limit (the ¥50 budget still fails)
     r = cli("check", RAISED, "--baseline", "old.json", "--max-increase-per-workload", "25", *AS_OF, "-f", "json")
     assert [f["kind"] for f in json.loads(r.out)["failures"]] == ["over_budget"]
     r = cli("check", RAISED, "--baseline", "old.json", "--max-increase-per-workload", "20", *AS_OF, "-f", "json")
     assert [f["message"] for f in json.loads(r.out)["failures"]][1] == (
-        "support-bot is up +¥20.70 (+50.0%) since the baseline, more than the ¥20.00 allowed per workload")
+        "support-bot is up ¥20.70 (50.0%) since the baseline, more than the ¥20.00 allowed per workload")
 
 
 def test_added_removed_and_changed_workloads(cli, work):
@@ -295,7 +298,7 @@ def test_added_removed_and_changed_workloads(cli, work):
         ("summariser", "260.00", "100.0", True)]
     assert base["unchanged"] == 1
     assert [f["message"] for f in json.loads(r.out)["failures"]] == [
-        "summariser is up +¥260.00 (+100.0%) since the baseline, more than the 50% allowed per workload"]
+        "summariser is up ¥260.00 (100.0%) since the baseline, more than the 50% allowed per workload"]
 
     r = cli("check", new, "--baseline", "old.json", "--max-increase", "10%", "--max-increase-per-workload", "50%",
             *AS_OF, "-f", "markdown")
@@ -458,3 +461,103 @@ def test_the_json_records_what_reproduces_it(cli, work, book):
     assert (again["baseline"]["differences"], again["baseline"]["change"]) == ([], "0.00")
     assert {k: v for k, v in again.items() if k not in ("baseline", "lines", "summary")} == {
         k: v for k, v in report.items() if k not in ("baseline", "lines", "summary")}
+
+
+# -- the verdict says what failed, first, at the precision shown (issue 11, item 5) ----------------
+
+def test_the_verdict_names_the_failure_first_and_counts_every_workload(cli, work):
+    three = _write(work / "three.yaml", "version: 1\nworkloads:\n"
+                   "  - {name: support-bot, model: alpha-lite, requests_per_day: 2000, input_tokens: 1500,"
+                   " output_tokens: 400, budget: 50}\n"
+                   "  - {name: summariser, model: alpha-pro, requests_per_month: 100000, input_tokens: 2000,"
+                   " output_tokens: 500, budget: 300}\n"
+                   "  - {name: assistant, model: beta-4o, requests_per_month: 10000, input_tokens: 1000,"
+                   " output_tokens: 200}\n")
+    # ¥41.40 of ¥50 and ¥260.00 of ¥300: both within; the total ¥869.40 of ¥800: 108.675% → 108.7%
+    r = cli("check", three, "--budget", "800", *AS_OF)
+    assert r.code == 1
+    assert _one_line(r.err) == ("llmcost: check failed: total ¥869.40 is over the ¥800.00 budget (108.7%); "
+                                "3 workloads, 2 with budgets, both within")
+    lines = r.out.splitlines()
+    total = lines.index("check failed: total ¥869.40 is over the ¥800.00 budget (108.7%); 3 workloads, 2 with budgets, "
+                        "both within")
+    assert lines[total - 1] == "Total                         ¥869.40  ¥800.00   -¥69.40  108.7%  OVER budget"
+    assert lines[total + 1] == ("  ✗ the total is over budget: ¥869.40 of ¥800.00 (108.7%), ¥69.40 over; largest: "
+                                "assistant ¥568.00, summariser ¥260.00, support-bot ¥41.40")
+
+
+def test_the_status_says_whether_a_budget_or_an_increase_limit_failed(cli, work):
+    (work / "old.json").write_text(cli("estimate", "-w", CSV, "-f", "json", *AS_OF).out, encoding="utf-8")
+    # support-bot 41.40 → 62.10 (+50.0%, over its ¥50); the total 301.40 → 322.10 (+6.9%), no --budget
+    r = cli("check", RAISED, "--baseline", "old.json", "--max-increase", "5%", "--max-increase-per-workload", "20%",
+            *AS_OF)
+    assert r.code == 1
+    assert r.out.splitlines()[:6] == [
+        "Workload     Model           Estimate  Budget  Headroom    Used            Change  Status",
+        "─" * 93,
+        "support-bot  alpha-lite [1]    ¥62.10  ¥50.00   -¥12.10  124.2%  +¥20.70 (+50.0%)  OVER both",
+        "summariser   alpha-pro [2]    ¥260.00       —         —       —                 —  ok",
+        "─" * 93,
+        "Total                         ¥322.10       —         —       —   +¥20.70 (+6.9%)  OVER limit"]
+    assert _one_line(r.err) == (
+        "llmcost: check failed: total ¥322.10 is up ¥20.70 (6.9%) since the baseline, more than the 5% allowed; "
+        "1 of 2 workloads over budget (1 with a budget); 1 of 2 workloads up more than the 20% allowed per workload")
+    # a budget as well: the total fails both
+    r = cli("check", RAISED, "--baseline", "old.json", "--max-increase", "5%", "--budget", "300", *AS_OF, "-f", "md")
+    assert r.out.splitlines()[2] == (
+        "total ¥322.10 is over the ¥300.00 budget (107.4%) and up ¥20.70 (6.9%) since the baseline, more than the 5% "
+        "allowed; 1 of 2 workloads over budget (1 with a budget)")
+    assert r.out.splitlines()[6:9] == [
+        "| support-bot | alpha-lite | ¥62.10 | ¥50.00 | -¥12.10 | 124.2% | +¥20.70 (+50.0%) | ❌ over budget |",
+        "| summariser | alpha-pro | ¥260.00 | — | — | — | — | ✅ ok |",
+        "| **Total** |  | **¥322.10** | ¥300.00 | -¥22.10 | 107.4% | +¥20.70 (+6.9%) | ❌ over both |"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json"])
+def test_a_rise_is_said_once_without_a_doubled_sign(cli, work, fmt):
+    (work / "old.json").write_text(cli("estimate", "-w", CSV, "-f", "json", *AS_OF).out, encoding="utf-8")
+    r = cli("check", RAISED, "--baseline", "old.json", "--max-increase", "5%", *AS_OF, "-f", fmt)
+    assert r.code == 1
+    assert "up +" not in r.out + r.err and "(+6.9%) since" not in r.out + r.err
+    assert "the total is up ¥20.70 (6.9%) since the baseline, more than the 5% allowed" in r.out
+
+
+@pytest.mark.parametrize("requests, shown, code", [
+    # alpha-pro ¥0.8 per 1M input tokens: 100,001 × 750 × 0.8 / 1M = ¥60.0006 → ¥60.00 of ¥60.00: within
+    ("100001", ("¥60.00", "¥0.00", "100.0%", "ok"), 0),
+    # 100,017 × 750 × 0.8 / 1M = ¥60.0102 → ¥60.01: over by the ¥0.01 shown
+    ("100017", ("¥60.01", "-¥0.01", "100.0%", "OVER budget"), 1),
+])
+def test_an_estimate_shown_equal_to_its_budget_is_within_it(cli, work, requests, shown, code):
+    edge = _write(work / "edge.csv", "name,model,requests_per_month,input_tokens,output_tokens,budget\n"
+                                     f"edge,alpha-pro,{requests},750,0,60\n")
+    estimate, headroom, used, status = shown
+    r = cli("check", edge, "--budget", "60", *AS_OF)
+    assert r.code == code
+    assert r.out.splitlines()[2] == f"edge      alpha-pro [1]    {estimate}  ¥60.00    {headroom:>6}  {used}  {status}"
+    verdict = ("check passed: total ¥60.00 is within the ¥60.00 budget (100.0%); 1 workload, within its budget"
+               if code == 0 else
+               "check failed: total ¥60.01 is over the ¥60.00 budget (100.0%); 1 of 1 workload over budget")
+    assert _one_line(r.err) == f"llmcost: {verdict}"
+
+    md = cli("check", edge, "--budget", "60", *AS_OF, "-f", "markdown")
+    mark = "✅ ok" if code == 0 else "❌ over budget"
+    assert f"| edge | alpha-pro | {estimate} | ¥60.00 | {headroom} | {used} | {mark} |" in md.out.splitlines()
+
+    report = json.loads(cli("check", edge, "--budget", "60", *AS_OF, "-f", "json").out)
+    line = report["lines"][0]
+    assert (line["total"], line["budget"], line["headroom"], line["percent_used"], line["verdict"]) == (
+        estimate[1:], "60.00", headroom.replace("¥", ""), used[:-1], "ok" if code == 0 else "over")
+    assert (report["total"], report["headroom"], report["verdict"]) == (
+        estimate[1:], headroom.replace("¥", ""), "pass" if code == 0 else "fail")
+    assert [f["message"] for f in report["failures"]] == ([] if code == 0 else [
+        "edge is over budget: ¥60.01 of ¥60.00 (100.0%), ¥0.01 over",
+        "the total is over budget: ¥60.01 of ¥60.00 (100.0%), ¥0.01 over; largest: edge ¥60.01"])
+
+
+def test_a_limit_more_precise_than_shown_is_refused(cli):
+    r = cli("check", CSV, "--budget", "1000", "--baseline", CSV, "--max-increase", "12.55%", *AS_OF)
+    assert (r.code, r.out) == (2, "")
+    assert _one_line(r.err) == ("llmcost: error: --max-increase: '12.55%' is more precise than a report shows "
+                                "(give a percentage with at most one decimal (12.5%) or an amount with at most two "
+                                "(129.99))")

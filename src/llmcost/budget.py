@@ -4,7 +4,10 @@
   budget (``--budget`` in the report currency) are compared with the exact estimates.
   A budget in another currency is converted at the pricing rate (``FxRate.convert``).
   A workload budget without a currency is in the report currency.
-- An estimate equal to its budget is within it; only a larger one is over.
+- The verdict is taken at the precision the report shows: amounts to the fen/cent (half up),
+  percentages to 0.1% (half up).  An estimate shown equal to its budget (¥60.00 of ¥60.00) is within
+  it; only one shown larger is over.  Headroom and share used are computed from the shown amounts, so
+  a reader can redo every figure by hand.  A limit more precise than that is refused.
 - A baseline (the JSON of an earlier ``estimate --workloads`` or ``check``) holds amounts
   rounded to the fen/cent, so the comparison uses this run's amounts rounded the same
   way: checking the same commit twice gives a change of exactly 0.
@@ -26,7 +29,7 @@ from typing import Any
 
 from .calculator import Line
 from .errors import InputError, UsageError
-from .money import CONTEXT, FxRate, exact_sum, round_money, ungroup
+from .money import CONTEXT, FxRate, exact_sum, round_money, round_to, ungroup
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -53,16 +56,21 @@ class Limit:
     text: str
 
     def allows(self, before: Decimal, after: Decimal) -> bool:
+        """At the precision shown: the amounts (already rounded to the fen/cent) and the percentage
+        change rounded to 0.1%, half up (+10.04% is shown as +10.0% and is within 10%)."""
         delta = after - before
         if delta <= 0:
             return True
         if not self.relative:
             return delta <= self.amount
+        if before <= 0:
+            return False  # from 0, any rise exceeds a relative limit
         with localcontext(CONTEXT):
-            return delta * HUNDRED <= before * self.amount  # from 0, any rise exceeds a relative limit
+            return round_to(delta * HUNDRED / before, TENTH) <= self.amount
 
 
 _LIMIT = re.compile(r"^\+?(\d+(\.\d*)?|\.\d+)$")
+TENTH = Decimal("0.1")
 MAX_LIMIT = Decimal(10) ** 15  # an increase limit, as an amount or a percentage
 MAX_BASELINE_BYTES = 64 * 1024 * 1024  # a --baseline JSON report
 MAX_BASELINE_AMOUNT = Decimal(10) ** 100  # far above any bill llmcost can write; keeps arithmetic finite
@@ -80,6 +88,12 @@ def parse_limit(text: str, what: str) -> Limit:
     amount = Decimal(number)
     if amount > MAX_LIMIT:
         raise UsageError(f"{what}: {text!r} is too large (at most {MAX_LIMIT:,}{'%' if relative else ''})")
+    places = 1 if relative else 2  # what a report shows: 0.1% and the fen/cent; the verdict is taken there
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise UsageError(
+            f"{what}: {text!r} is more precise than a report shows",
+            hint="give a percentage with at most one decimal (12.5%) or an amount with at most two (129.99)",
+        )
     return Limit(amount, relative, raw)
 
 
@@ -301,13 +315,15 @@ class Verdict:
 
 
 def _usage(estimate: Decimal, budget: Amount | None) -> tuple[Decimal | None, Decimal | None, bool]:
-    """headroom, share used, over?"""
+    """headroom, share used, over? — from the amounts as shown (rounded to the fen/cent), so that
+    ¥60.004 of a ¥60 budget is ¥60.00 of ¥60.00: within it, ¥0.00 headroom, 100.0% used."""
     if budget is None:
         return None, None, False
+    shown, limit = round_money(estimate), round_money(budget.value)
     with localcontext(CONTEXT):
-        headroom = budget.value - estimate
-        used = estimate / budget.value if budget.value else None
-    return headroom, used, estimate > budget.value
+        headroom = limit - shown
+        used = shown / limit if limit else None
+    return headroom, used, shown > limit
 
 
 def _change(name: str, before: Decimal | None, after: Decimal | None, limit: Limit | None) -> Change:

@@ -140,43 +140,87 @@ def _failure_text(failure: Any, report: dict[str, Any]) -> str:  # budget.Failur
                 f"{line.get('name') or line['model']} {_amount(line['total'], cur)}" for line in largest
             )
         return text
-    return (
-        f"{who} is up {_change_text(item['change'], cur)} since the baseline, more than the "
-        f"{_limit_shown(limit, cur)} {allowed}"
-    )
+    return f"{who} is {_movement(item['change'], cur)}, more than the {_limit_shown(limit, cur)} {allowed}"
+
+
+def _movement(change: dict[str, Any], currency: str) -> str:
+    """'up ¥130.00 (43.1%) since the baseline', 'down ¥299.00 (34.4%) …', 'unchanged since the baseline':
+    the direction in words, so the amount and the percentage carry no sign."""
+    delta = Decimal(change["change"])
+    if not delta:
+        return "unchanged since the baseline"
+    pct = change["percent_change"]
+    text = f"{'up' if delta > 0 else 'down'} {_amount(str(abs(delta)), currency)}"
+    if pct is not None:
+        text += f" ({pct.lstrip('-')}%)"
+    return text + " since the baseline"
+
+
+def _failed_kinds(report: dict[str, Any], name: str | None) -> set[str]:
+    return {f["kind"] for f in report["failures"] if f["name"] == name}
+
+
+def _status(kinds: set[str], over: str) -> str:
+    """What failed, in the status column: 'OVER budget', 'OVER limit' (an increase limit) or 'OVER both'."""
+    if kinds == {"over_budget"}:
+        return f"{over} budget"
+    if kinds == {"over_increase"}:
+        return f"{over} limit"
+    return f"{over} both"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _workloads_within(n: int, budgeted: int) -> str:
+    """Every workload counted, with how many have a budget: '3 workloads, 2 with budgets, both within'."""
+    if not budgeted:
+        return f"{_plural(n, 'workload')}, none with a budget"
+    if budgeted == n:
+        return {1: "1 workload, within its budget", 2: "2 workloads, both within budget"}.get(
+            n, f"{n} workloads, all within budget"
+        )
+    if budgeted == 1:
+        return f"{_plural(n, 'workload')}, 1 with a budget, within it"
+    return f"{n} workloads, {budgeted} with budgets, {'both' if budgeted == 2 else 'all'} within"
 
 
 def check_summary(report: dict[str, Any]) -> str:
-    """One line: 'check failed: 2 of 3 workloads over budget; total ¥1,234.00 of ¥1,000.00 budget (123.4%)'."""
+    """One line, what failed first, then the rest; every workload is counted:
+    'check failed: total ¥1,782.43 is over the ¥1,000.00 budget (178.2%); 3 workloads, 2 with budgets, both within'.
+    """
     cur = report["currency"]
-    parts = []
-    budgeted = [line for line in report["lines"] if line["budget"] is not None]
-    if budgeted:
-        over = [f for f in report["failures"] if f["kind"] == "over_budget" and f["name"] is not None]
-        parts.append(
-            f"{len(over)} of {len(budgeted)} workloads over budget"
-            if over
-            else f"{len(budgeted)} of {len(budgeted)} workloads within budget"
-        )
-    total = f"total {_amount(report['total'], cur)}"
+    n = len(report["lines"])
+    budgeted = sum(line["budget"] is not None for line in report["lines"])
+    total_failed = _failed_kinds(report, None)
+    clauses: list[tuple[bool, str]] = []  # (failed, clause about the total)
     if report["budget"] is not None:
-        total += f" of {_amount(report['budget'], cur)} budget"
-        if report["percent_used"] is not None:
-            total += f" ({report['percent_used']}%)"
-    parts.append(total)
+        failed = "over_budget" in total_failed
+        used = f" ({report['percent_used']}%)" if report["percent_used"] is not None else ""
+        clauses.append((failed, f"{'over' if failed else 'within'} the {_amount(report['budget'], cur)} budget{used}"))
     base = report["baseline"]
     if base is not None:
-        text = f"{_change_text(base, cur)} since the baseline"
-        if base["max_increase"] is not None:
-            text += f" (limit {_limit_shown(base['max_increase'], cur)})"
-        parts.append(text)
-        up = [line for line in report["lines"] if line["change"] and line["change"]["exceeds_max_increase"]]
-        if up:
-            parts.append(
-                f"{len(up)} workload{'s' if len(up) != 1 else ''} up more than "
-                f"{_limit_shown(base['max_increase_per_workload'], cur)}"
-            )
-    return f"check {'passed' if report['verdict'] == 'pass' else 'failed'}: " + "; ".join(parts)
+        failed = "over_increase" in total_failed
+        text = _movement(base, cur)
+        if base["max_increase"] is not None and Decimal(base["change"]) > 0:
+            text += f", {'more than' if failed else 'within'} the {_limit_shown(base['max_increase'], cur)} allowed"
+        clauses.append((failed, text))
+    clauses.sort(key=lambda clause: not clause[0])  # what failed first
+    total = f"total {_amount(report['total'], cur)}"
+    if clauses:
+        total += " is " + " and ".join(text for _, text in clauses)
+    over = sum(f["kind"] == "over_budget" and f["name"] is not None for f in report["failures"])
+    up = sum(f["kind"] == "over_increase" and f["name"] is not None for f in report["failures"])
+    workloads = f"{over} of {_plural(n, 'workload')} over budget" if over else _workloads_within(n, budgeted)
+    if over and budgeted < n:
+        workloads += f" ({budgeted} with {'a budget' if budgeted == 1 else 'budgets'})"
+    parts: list[tuple[bool, str]] = [(bool(total_failed), total), (bool(over), workloads)]
+    if up:
+        limit = _limit_shown(base["max_increase_per_workload"] if base else None, cur)
+        parts.append((True, f"{up} of {_plural(n, 'workload')} up more than the {limit} allowed per workload"))
+    parts.sort(key=lambda part: not part[0])
+    return f"check {'passed' if report['verdict'] == 'pass' else 'failed'}: " + "; ".join(text for _, text in parts)
 
 
 def _check_table(report: dict[str, Any], marks: tuple[str, str], refs: dict[str, int]) -> Table:
@@ -219,7 +263,8 @@ def _check_table(report: dict[str, Any], marks: tuple[str, str], refs: dict[str,
                 if change and change["status"] == "changed"
                 else "—"
             )
-        row.append((over, "red") if line["verdict"] == "over" else (ok, "green"))
+        kinds = _failed_kinds(report, line.get("name") or line["model"])
+        row.append((_status(kinds, over), "red") if kinds else (ok, "green"))
         rows.append(row)
     total: list[Any] = [
         "Total",
@@ -231,8 +276,8 @@ def _check_table(report: dict[str, Any], marks: tuple[str, str], refs: dict[str,
     ]
     if base:
         total.append(_change_text(base, cur))
-    total_failed = any(f["name"] is None for f in report["failures"])
-    total.append((over, "red") if total_failed else (ok, "green"))
+    kinds = _failed_kinds(report, None)
+    total.append((_status(kinds, over), "red") if kinds else (ok, "green"))
     return Table(columns, rows, [[total]])
 
 
