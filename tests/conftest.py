@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from llmcost import book as prices
@@ -13,6 +14,12 @@ from llmcost.cli import app
 
 DATA = Path(__file__).parent / "data"
 BOOK = DATA / "book"
+
+# No per-example deadline anywhere (a test's own settings inherit this): on a 2-core CI machine shared with other
+# jobs an example's time is noise, and a flaky "DeadlineExceeded" hides real results.  Modest example counts keep
+# the suite fast; the fuzz and property modules take LLMCOST_FUZZ_EXAMPLES / LLMCOST_PROPERTY_EXAMPLES for more.
+settings.register_profile("llmcost", deadline=None, max_examples=100)
+settings.load_profile("llmcost")
 
 
 @pytest.fixture(scope="session")

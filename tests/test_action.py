@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import BOOK, DATA
 
 ROOT = Path(__file__).parent.parent

@@ -26,8 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import BOOK, run
+
 from llmcost import resources
 from llmcost.book import archive
 from llmcost.book import loader as book_load
@@ -125,7 +125,7 @@ class Server:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 route = routes.get(self.path)
                 try:
                     if route is None:

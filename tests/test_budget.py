@@ -36,7 +36,7 @@ def test_parse_limit(text, amount, relative):
 
 @pytest.mark.parametrize("text", ["", "%", "ten", "-5%", "-1", "10%%", "1e3", "nan", "inf", "10 percent"])
 def test_parse_limit_refuses(text):
-    with pytest.raises(UsageError, match="--max-increase: .* is not an allowed increase"):
+    with pytest.raises(UsageError, match=r"--max-increase: .* is not an allowed increase"):
         budget.parse_limit(text, "--max-increase")
 
 
@@ -179,7 +179,7 @@ def test_compare_reports_different_prices_and_fx():
 
 def test_compare_currency_mismatch():
     base = budget.parse_baseline(report([("a", "1.00")], "1.00", currency="USD"), "old.json")
-    with pytest.raises(UsageError, match="--baseline old.json is in USD but this check is in CNY"):
+    with pytest.raises(UsageError, match=r"--baseline old\.json is in USD but this check is in CNY"):
         compare([("a", D("1"))], "1", base)
 
 
@@ -191,6 +191,7 @@ def test_compare_duplicate_names():
 
 def test_absolute_total_limit():
     base = budget.parse_baseline(report([("a", "1000.00")], "1000.00"), "old.json")
-    assert not compare([("a", D("1500"))], "1500", base, max_increase=budget.parse_limit("500", "x")).total.limit_exceeded
+    limit = budget.parse_limit("500", "x")
+    assert not compare([("a", D("1500"))], "1500", base, max_increase=limit).total.limit_exceeded
     assert compare([("a", D("1500.01"))], "1500.01", base,
                    max_increase=budget.parse_limit("500", "x")).total.limit_exceeded

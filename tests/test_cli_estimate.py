@@ -247,9 +247,9 @@ def test_missing_tokens_is_a_usage_error(cli):
 
 
 def test_narrow_terminal_never_cuts_an_amount():
-    from llmcost.render import render_bill
-
     from conftest import run
+
+    from llmcost.render import render_bill
 
     report = json.loads(
         run("estimate", "--workloads", str(DATA / "workloads" / "small.csv"), "--as-of", "2025-06-01", "-f", "json").out

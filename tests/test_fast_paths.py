@@ -21,11 +21,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 import pytest
+import test_properties as props
+from conftest import run
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import test_properties as props
-from conftest import run
 from llmcost import pipeline, render
 from llmcost.cli import estimate as cli_estimate
 from llmcost.errors import InputError
@@ -63,7 +63,7 @@ def error(message: str, column: str) -> ValueError:
 
 
 # Digits of several scripts, every kind of space Unicode has, signs, marks, and words Decimal knows.
-NUMBERISH = st.lists(st.sampled_from(list("0123456789+-.eE,_ ") + [
+NUMBERISH = st.lists(st.sampled_from([*"0123456789+-.eE,_ ",
     "\t", "\n", "\x0b", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\u200b", "\ufeff", "３", "٣", "\u0966", "x",
     "\0", "inf", "nan", "sNaN", "Infinity"]), max_size=14).map("".join)
 
@@ -151,7 +151,7 @@ def both_ways(monkeypatch, data: str, *args: str):
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 @pytest.mark.parametrize("currency", ["CNY", "USD"])
 def test_parallel_output_is_the_same(monkeypatch, fmt, currency, options):
-    data = "\n".join([HEADER] + rows(40)) + "\n"
+    data = "\n".join([HEADER, *rows(40)]) + "\n"
     sequential, parallel, used = both_ways(monkeypatch, data, "-f", fmt, "--currency", currency, *options)
     assert used and sequential.code == 0
     assert parallel == sequential
@@ -162,7 +162,7 @@ def test_parallel_output_is_the_same(monkeypatch, fmt, currency, options):
 def with_bad(n: int, at: int, bad: str) -> str:
     lines = rows(n)
     lines[at] = bad
-    return "\n".join([HEADER] + lines) + "\n"
+    return "\n".join([HEADER, *lines]) + "\n"
 
 
 # Rows 0-3 are priced before the pool starts; then chunks of 3: rows 4-6, 7-9, ...
@@ -187,7 +187,7 @@ def test_a_bad_value_before_a_malformed_row_is_the_error(monkeypatch, second):
     lines = rows(30)
     lines[10] = "wx,alpha-lite,abc,1,1,0,0"
     lines[11] = second
-    data = "\n".join([HEADER] + lines) + "\n"
+    data = "\n".join([HEADER, *lines]) + "\n"
     sequential, parallel, used = both_ways(monkeypatch, data, "-f", "csv")
     assert used and sequential.err.startswith("llmcost: error: <stdin>, line 12, column 'requests_per_day'")
     assert parallel == sequential
@@ -200,7 +200,7 @@ def test_quoted_and_multiline_records_in_parallel(monkeypatch, end):
     lines[6] = '"w, six",alpha-lite,5,5,5,0,0'
     lines[9] = f'"two{end}lines, ""quoted""",alpha-pro,5,5,5,0.5,1'
     lines[20] = '"",alpha-lite,"1,000",5,5,0,0'  # a blank name and a grouped number
-    data = end.join([HEADER] + lines) + end
+    data = end.join([HEADER, *lines]) + end
     sequential, parallel, used = both_ways(monkeypatch, data, "-f", "csv")
     assert used and sequential.code == 0 and parallel == sequential
     assert '"w, six"' in sequential.out and '"two' in sequential.out
@@ -212,7 +212,7 @@ def test_total_rows_and_blank_lines_in_parallel(monkeypatch):
     lines[8] = ""
     lines[12] = " , ,\t, , , , "  # blank too: every cell blank
     lines[15] = "TOTAL,,,,,,"
-    data = "\r\n".join([HEADER] + lines)
+    data = "\r\n".join([HEADER, *lines])
     sequential, parallel, used = both_ways(monkeypatch, data, "-f", "csv")
     assert used and sequential.code == 0 and parallel == sequential
 
@@ -302,7 +302,7 @@ OPTIONAL = ["name", "days", "cached_ratio", "batch_ratio", "budget", "currency",
 def fast_files(draw):
     """A header of columns the fast row reads (sometimes one it does not) and rows of plain and odd cells."""
     columns = ["model", draw(st.sampled_from(["requests_per_day", "requests_per_month"])), "input_tokens",
-               "output_tokens"] + draw(st.lists(st.sampled_from(OPTIONAL), unique=True))
+               "output_tokens", *draw(st.lists(st.sampled_from(OPTIONAL), unique=True))]
     if draw(st.integers(0, 9)) == 0:
         columns.append(draw(st.sampled_from(["requests_per_month", "prompt"])))
     columns = draw(st.permutations(columns))
@@ -366,7 +366,7 @@ def both_paths(data: str, pricing: dict, fmt: str = "csv"):
 @props.PROPS
 @given(data=fast_files(), pricing=PRICINGS, fmt=st.sampled_from(["csv", "json", "jsonl"]))
 def test_the_fast_row_gives_what_the_general_path_gives(data, pricing, fmt):
-    fast, results = both_paths(data, pricing, fmt)
+    _fast, results = both_paths(data, pricing, fmt)
     for got, general in results:
         if got is not None:
             assert general[0] != "error", general
@@ -390,7 +390,7 @@ PLAIN_ROWS = [f"{name},{model},{requests},{tokens},{out},{cached},{batch}"
 @pytest.mark.parametrize("currency", ["CNY", "USD"])
 def test_the_fast_row_takes_plain_rows(currency, fmt):
     """Not a test that cannot fail: plain rows of every flat and whole-tier model are taken (and agree)."""
-    data = "\n".join([HEADER] + PLAIN_ROWS) + "\n"
+    data = "\n".join([HEADER, *PLAIN_ROWS]) + "\n"
     pricing = {"as_of": date(2025, 6, 1), "currency": currency, "fx": "book", "discounts": {}, "free_quota": False}
     fast, results = both_paths(data, pricing, fmt)
     assert fast is not None and len(results) == len(PLAIN_ROWS)

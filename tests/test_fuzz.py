@@ -7,10 +7,11 @@ column or key, unicode, an embedded NUL, a truncation, a YAML anchor or tag...).
 
 The property, for every input: it either parses, and then pricing it gives Decimal
 totals and renders, or it raises ``LlmcostError`` with exit code 2 and a one-line
-message.  Never another exception, never a hang: every example has a deadline.
+message.  Never another exception, never a hang (a hang is a test that never ends: hypothesis'
+per-example deadline is off, timings on a shared 2-core CI machine are noise, not a verdict).
 
 Budget: ``FUZZ_EXAMPLES`` examples per target (``LLMCOST_FUZZ_EXAMPLES`` raises it for
-a longer run), ``DEADLINE_MS`` per example.  The hypothesis database lives in
+a longer run).  The hypothesis database lives in
 ``.hypothesis/`` (gitignored), so a failure found once is replayed first next time.
 """
 
@@ -27,22 +28,21 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BOOK, run, warm_tokenizers
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from conftest import BOOK, run, warm_tokenizers
 from llmcost import api, render, workload_files
 from llmcost import book as prices
 from llmcost.errors import EXIT_INPUT, LlmcostError
 
 FUZZ_EXAMPLES = int(os.environ.get("LLMCOST_FUZZ_EXAMPLES", "600"))
 CLI_EXAMPLES = max(10, FUZZ_EXAMPLES // 6)
-DEADLINE_MS = 2000
 
 FUZZ = settings(
     max_examples=FUZZ_EXAMPLES,
-    deadline=DEADLINE_MS,
+    deadline=None,  # a slow example under load is not a failure (see the module docstring)
     derandomize=False,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -415,10 +415,10 @@ def paths(value, prefix=()):
     yield prefix
     if isinstance(value, dict):
         for key, child in value.items():
-            yield from paths(child, prefix + (key,))
+            yield from paths(child, (*prefix, key))
     elif isinstance(value, list):
         for i, child in enumerate(value):
-            yield from paths(child, prefix + (i,))
+            yield from paths(child, (*prefix, i))
 
 
 DECIMAL_TEXT = st.from_regex(r"\A(0|[1-9][0-9]{0,11})(\.[0-9]{1,12})?\Z")
@@ -533,7 +533,7 @@ def test_csv_reader_arbitrary_bytes(data):
 @example(data=csv_text([VALID_ROWS[1]]).replace("60000", "1E+999999999").encode(), currency="USD")
 @example(data=csv_text([VALID_ROWS[1]]).replace("60000", "1e-999999999").encode(), currency="USD")
 @example(data=csv_text([VALID_ROWS[2]]).replace("b4o", "a\x00b").encode(), currency="CNY")
-@example(data=csv_text([VALID_ROWS[0]], HEADER[:-1] + ["model"]).encode(), currency="CNY")
+@example(data=csv_text([VALID_ROWS[0]], [*HEADER[:-1], "model"]).encode(), currency="CNY")
 def test_csv_reader_near_valid(data, currency):
     parses_or_llmcost_error(read_workloads(data, "csv"), currency)
 
@@ -584,7 +584,7 @@ def test_yaml_integers_are_decimal_never_octal_or_sexagesimal():
     [w] = list(read_workloads((doc % "0700").encode(), "yaml")())
     assert w.requests_per_month == Decimal(700)
     for text in ("0x10", "1:30", "0b11", "-0x1_0"):
-        with pytest.raises(LlmcostError, match="line 3: invalid YAML: .* is not a plain decimal number"):
+        with pytest.raises(LlmcostError, match=r"line 3: invalid YAML: .* is not a plain decimal number"):
             list(read_workloads((doc % text).encode(), "yaml")())
     with pytest.raises(LlmcostError, match="requests_per_month: '0o17' is not a number"):  # a string in YAML 1.1
         list(read_workloads((doc % "0o17").encode(), "yaml")())

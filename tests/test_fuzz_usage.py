@@ -29,7 +29,7 @@ from llmcost.usage.report import usage_report
 EXAMPLES = int(os.environ.get("LLMCOST_FUZZ_EXAMPLES", "600")) // 2
 FUZZ = settings(
     max_examples=EXAMPLES,
-    deadline=2000,
+    deadline=None,  # a slow example on a loaded 2-core CI machine is not a failure
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
 BOOK = prices.load_only(DATA / "usage_book")

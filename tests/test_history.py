@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import BOOK, DATA, assert_golden
 
 AS_OF = ["--as-of", "2025-06-01"]  # fixed, so "Prices as of ..." does not move with the calendar

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import assert_golden
 
 LATER = ["--as-of", "2025-06-01"]

@@ -10,6 +10,7 @@ promised model or fact went missing: fix the data, not the test.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import date
@@ -21,7 +22,6 @@ import pytest
 import yaml
 
 from llmcost import book as prices
-from llmcost.errors import UnknownModelError
 from llmcost.resources import shipped_prices_dir
 
 REPO_PRICES = Path(__file__).resolve().parents[1] / "prices"
@@ -120,7 +120,7 @@ def test_effective_dates_strictly_increase_per_model(shipped_dir):
         for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
             for prices_list in (model["prices"], model.get("intl", {}).get("prices", [])):
                 dates = [date.fromisoformat(p["effective"]) for p in prices_list]
-                assert all(a < b for a, b in zip(dates, dates[1:])), (path.name, model["id"], dates)
+                assert all(a < b for a, b in itertools.pairwise(dates)), (path.name, model["id"], dates)
 
 
 def yaml_number_problems(text: str) -> list[str]:

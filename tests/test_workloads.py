@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import DATA, assert_golden
 
 SMALL_CSV = DATA / "workloads" / "small.csv"
@@ -265,7 +264,7 @@ def test_compare_a_workload_file(cli):
     report = json.loads(r.out)
     assert report["workloads"] == 3
     # every workload on alpha-lite: 41.40 + 41.40 + 1,000 × (1,000 × 0.0003 + 500 × 0.0006)/1K = 0.60 → 83.40
-    assert [(m["model"], m["total"]) for m in report["models"]][0] == ("alpha-lite", "83.40")
+    assert next((m["model"], m["total"]) for m in report["models"]) == ("alpha-lite", "83.40")
 
 
 def test_init_writes_the_example_and_refuses_to_overwrite(cli, tmp_path):

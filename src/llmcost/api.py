@@ -239,7 +239,7 @@ def request_workload(request: EstimateRequest) -> Workload:
     return workload
 
 
-def counter_for(model: Model):  # type: ignore[no-untyped-def]
+def counter_for(model: Model):
     """The model's tokenizer; an unknown one is an error naming the model and its price file."""
     from .errors import TokenizerError
     from .tokens import get_counter
@@ -269,7 +269,7 @@ def with_counted_text(workload: Workload, model: Model, prompt: str | None, samp
     return replace(workload, **changes) if changes else workload  # type: ignore[arg-type]
 
 
-def prompt_counter(book: PriceBook):  # type: ignore[no-untyped-def]
+def prompt_counter(book: PriceBook):
     """For workload files: count a row's prompt with its model's tokenizer."""
 
     def count(model_name: str, text: str) -> tuple[int, str]:

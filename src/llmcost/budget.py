@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
@@ -352,7 +352,7 @@ def compare(
     fx: dict[str, Any] | None,
     max_increase: Limit | None = None,
     max_increase_per_workload: Limit | None = None,
-    prices: dict[str, Iterable[str]] | None = None,
+    prices: Mapping[str, Iterable[str]] | None = None,
 ) -> Comparison:
     """This run's (name, exact total) pairs against a baseline, at the baseline's precision.
 

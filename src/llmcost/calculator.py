@@ -27,12 +27,13 @@ How a line is priced (documented in the README, "How a bill is computed"):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, getcontext, setcontext
 
-from .money import CONTEXT, FxRate, exact, exact_sum
 from .book import Band, Model, NoPriceError, PriceEntry
+from .money import CONTEXT, FxRate, exact, exact_sum
 from .workload import Workload
 
 ZERO = Decimal(0)
@@ -112,7 +113,9 @@ class Bill:
     total: Decimal = field(default=ZERO)
 
     @classmethod
-    def of(cls, currency: str, as_of: date, fx: FxRate | None, lines: list[Line], skipped: list[Skipped] = ()) -> Bill:
+    def of(
+        cls, currency: str, as_of: date, fx: FxRate | None, lines: list[Line], skipped: Iterable[Skipped] = ()
+    ) -> Bill:
         return cls(currency, as_of, fx, tuple(lines), tuple(skipped), exact_sum(line.total for line in lines))
 
 

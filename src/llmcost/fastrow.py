@@ -27,7 +27,7 @@ from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, CannotServe
 from .csvcells import protect
 from .errors import LlmcostError
 from .money import CONTEXT, exact, parse_currency, plain
-from .render.bill import CsvStream, JsonLinesStream, JsonStream, Stream
+from .render.bill import CsvStream, JsonLinesStream, JsonStream, Stream, csv_line
 from .render.report import quantity as _quantity
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
 from .workload_fields import OUTPUT_ONLY
@@ -50,8 +50,8 @@ COLUMNS = frozenset(
         "batch_ratio",
         "budget",
         "currency",
+        *OUTPUT_ONLY,
     )
-    + OUTPUT_ONLY
 )
 #: The streams it writes: CSV, and JSON and JSON Lines (from the line's dict, as Stream.line does).
 STREAMS = (CsvStream, JsonStream, JsonLinesStream)
@@ -61,7 +61,7 @@ CACHE_SIZE = 4096
 FastRow = Callable[[int, list[str]], "tuple[str, Decimal] | None"]
 
 
-class _Memo(dict):  # type: ignore[type-arg]
+class _Memo(dict):
     """A cell's text → what ``compute`` makes of it, computed once; at most CACHE_SIZE kept."""
 
     def __init__(self, compute: Callable[[str], Any]):
@@ -147,10 +147,12 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
     currency, csv = stream.head["currency"], type(stream) is CsvStream
     line_text = stream.line_text
     at = columns.get
-    name_at, model_at, in_at, out_at = at("name"), at("model"), at("input_tokens"), at("output_tokens")
-    per_day_at, per_month_at, days_at = at("requests_per_day"), at("requests_per_month"), at("days")
+    # model, input_tokens and output_tokens are there (the reader requires them; a prompt column has no fast row)
+    name_at, model_at, in_at, out_at = at("name"), columns["model"], columns["input_tokens"], columns["output_tokens"]
+    per_day_at, days_at = at("requests_per_day"), at("days")
+    requests_at = per_day_at if per_day_at is not None else columns["requests_per_month"]  # one of them (compile_row)
     cached_at, batch_at, budget_at, currency_at = at("cached_ratio"), at("batch_ratio"), at("budget"), at("currency")
-    write_row = stream._row if csv else None
+    write_row = csv_line  # what CsvStream writes a row with
 
     def plan_of(cell: str) -> _Plan | None:
         """What pricing a model cell needs; None: the general path says why not."""
@@ -277,23 +279,25 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             if input_tokens is None or output_tokens is None or input_tokens > window:
                 return None
             if per_day_at is not None:
-                per_day = _number(row[per_day_at], ZERO, MAX_REQUESTS)
+                per_day = _number(row[requests_at], ZERO, MAX_REQUESTS)
                 if per_day is None:
                     return None
                 days = _THIRTY
                 if days_at is not None:
                     cell = row[days_at]
                     if cell and not cell.isspace():
-                        days = _number(cell, _DAYS_MIN, _DAYS_MAX)
-                        if days is None:
+                        given = _number(cell, _DAYS_MIN, _DAYS_MAX)
+                        if given is None:
                             return None
+                        days = given
                 r = per_day * days
                 if r > MAX_REQUESTS:
                     return None
             else:
-                r = _number(row[per_month_at], ZERO, MAX_REQUESTS)
-                if r is None:
+                per_month = _number(row[requests_at], ZERO, MAX_REQUESTS)
+                if per_month is None:
                     return None
+                r = per_month
             for band in bands:
                 if band.up_to is None or input_tokens <= band.up_to:
                     break

@@ -17,9 +17,9 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
+from .book import UNITS, Band, Model, PriceBook, PriceEntry
 from .errors import UsageError
 from .money import CONTEXT, exact, percent, round_to
-from .book import UNITS, Band, Model, PriceBook, PriceEntry
 
 PER_1M = 1_000_000
 FIRST, NEW, CHANGE = "first", "new price", "change"

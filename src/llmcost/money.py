@@ -10,10 +10,10 @@ by a fen from the sum of rounded lines; it never drifts further.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Iterable
 
 from .errors import UsageError
 

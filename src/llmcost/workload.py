@@ -101,7 +101,7 @@ def check_number(
     maximum: Decimal | None = None,
     whole: bool = False,
     error=UsageError,
-) -> Decimal:  # type: ignore[no-untyped-def]
+) -> Decimal:
     """Range-check a user's number; ``error`` builds the exception (carrying file/line)."""
     if not value.is_finite():
         raise error(f"{what} must be a finite number, not {value}")
@@ -134,7 +134,7 @@ def monthly_requests(
     *,
     error=UsageError,
     names: RequestNames = RequestNames(),
-) -> Decimal:  # type: ignore[no-untyped-def]
+) -> Decimal:
     """requests_per_day × days (default 30), or requests_per_month; exactly one of the two."""
     if per_day is not None and per_month is not None:
         raise error(f"give {names.per_day} or {names.per_month}, not both")
@@ -144,6 +144,7 @@ def monthly_requests(
         if days is not None:
             raise error(f"{names.days} only goes with {names.per_day}")
         return check_number(per_month, names.per_month, maximum=MAX_REQUESTS, error=error)
+    assert per_day is not None  # one of the two is given (checked above)
     check_number(per_day, names.per_day, maximum=MAX_REQUESTS, error=error)
     days = (
         Decimal(30)
@@ -154,9 +155,9 @@ def monthly_requests(
     return check_number(total, names.product, maximum=MAX_REQUESTS, error=error)
 
 
-def check_tokens(value: Decimal, what: str, *, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+def check_tokens(value: Decimal, what: str, *, error=UsageError) -> Decimal:
     return check_number(value, what, maximum=MAX_TOKENS, error=error)
 
 
-def check_ratio(value: Decimal, what: str, *, error=UsageError) -> Decimal:  # type: ignore[no-untyped-def]
+def check_ratio(value: Decimal, what: str, *, error=UsageError) -> Decimal:
     return check_number(value, what, maximum=Decimal(1), error=error)

@@ -50,7 +50,7 @@ def offline() -> bool:
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         old = urllib.parse.urlsplit(req.full_url).scheme.lower()
         new = urllib.parse.urlsplit(newurl).scheme.lower()
         if new not in ("http", "https"):
@@ -130,7 +130,7 @@ def _download(url: str, where: str, timeout: float, max_bytes: int, user_agent: 
                              source=where) from None
         text = getattr(reason, "strerror", None) or str(reason)
         raise InputError(f"cannot download: {shown(str(text))}", source=where) from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise InputError(f"the download did not finish within {timeout:g} s (timed out)", source=where) from None
     except ssl.SSLError as exc:
         raise InputError(f"TLS error: {shown(str(exc))}", source=where) from None

@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .. import paths, resources
 from ..errors import InputError
@@ -101,17 +103,21 @@ def _installed(raw: Any) -> Installed | None:
         return None
     if not isinstance(raw, dict):
         raise ValueError("an entry is not an object")
-    names = {f for f in Installed.__dataclass_fields__}
-    values = {k: raw.get(k) for k in names}
+    text: dict[str, str] = {}
     for key in ("folder", "digest", "updated", "source"):
-        if not isinstance(values[key], str) or not values[key]:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value:
             raise ValueError(f"{key} is missing")
-    if not _plain_name(values["folder"]):
+        text[key] = value
+    if not _plain_name(text["folder"]):
         raise ValueError("folder is not a plain name")
+    optional: dict[str, str | None] = {}
     for key in ("book_date", "sha256"):
-        if values[key] is not None and not isinstance(values[key], str):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
             raise ValueError(f"{key} is not text")
-    return Installed(**values)
+        optional[key] = value
+    return Installed(**text, book_date=optional["book_date"], sha256=optional["sha256"])
 
 
 def _plain_name(name: str) -> bool:
@@ -165,9 +171,7 @@ def locked() -> Iterator[None]:
     folder = books_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(folder / "lock", "a+b") as handle:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: msvcrt locks a byte range instead
+        if sys.platform == "win32":  # pragma: no cover - Windows: msvcrt locks a byte range instead
             import msvcrt
 
             handle.seek(0)
@@ -178,6 +182,8 @@ def locked() -> Iterator[None]:
                 handle.seek(0)
                 msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
             return
+        import fcntl
+
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -31,8 +31,8 @@ def provider_checked(book: Any, provider: str) -> date | None:
     for family in getattr(book, "families", ()):
         if family.provider == provider and isinstance(getattr(family, "checked", None), date):
             return family.checked
-    dates = [getattr(m, "checked", None) for m in book.models.values() if m.provider == provider]
-    dates = [d for d in dates if isinstance(d, date)]
+    checked = (getattr(m, "checked", None) for m in book.models.values() if m.provider == provider)
+    dates = [d for d in checked if isinstance(d, date)]
     return max(dates) if dates else None
 
 

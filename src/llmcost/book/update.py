@@ -113,7 +113,7 @@ def read_source(source: str, *, sha256: str | None, timeout: float) -> tuple[arc
     return archive.read_bytes(data, where), where, digest
 
 
-def check_update(book, shipped, where: str) -> None:  # type: ignore[no-untyped-def]
+def check_update(book, shipped, where: str) -> None:
     """The update's own rules, beyond what ``prices validate`` checks (see the module docstring)."""
     from .. import __version__
 
@@ -139,7 +139,7 @@ def check_update(book, shipped, where: str) -> None:  # type: ignore[no-untyped-
                          f"with llmcost {__version__} ({ours.isoformat()}); it would never be used", source=where)
 
 
-def validate_files(files: dict[str, bytes], where: str, *, shipped=None):  # type: ignore[no-untyped-def]
+def validate_files(files: dict[str, bytes], where: str, *, shipped=None):
     """Validate a book's files completely (as a base book is loaded, plus ``check_update``) in a
     scratch folder, before anything is installed. Errors name ``where`` and the file, never the
     scratch folder. Returns the book."""

@@ -2,9 +2,9 @@
 
 ``app`` (with its error boundary) is in ``cli.app``, the options several commands share in
 ``cli.options``, and the commands by what they do: ``cli.estimate`` (estimate, compare, check,
-init), ``cli.count``, ``cli.book`` (models, history, prices validate/diff), ``cli.prices`` (prices update, reset, status,
-pack, export, import).  Commands only parse, call the
-library and print; everything they compute lives in the library.
+init), ``cli.count``, ``cli.book`` (models, history, prices validate/diff), ``cli.prices`` (prices
+update, reset, status, pack, export, import).  Commands only parse, call the library and print;
+everything they compute lives in the library.
 """
 
 from __future__ import annotations

@@ -60,12 +60,12 @@ class LlmcostGroup(TyperGroup):
         "prices": "Check, compare, update and export the price book.",
     }
 
-    def list_commands(self, ctx):  # type: ignore[no-untyped-def]
+    def list_commands(self, ctx):
         names = list(super().list_commands(ctx))
         rank = {name: i for i, name in enumerate(self.ORDER)}
         return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
-    def get_command(self, ctx, cmd_name):  # type: ignore[no-untyped-def]
+    def get_command(self, ctx, cmd_name):
         command = super().get_command(ctx, cmd_name)
         if command is not None and cmd_name in self.SUMMARIES and not command.short_help:
             command.short_help = self.SUMMARIES[cmd_name]

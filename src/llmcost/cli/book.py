@@ -65,7 +65,7 @@ def models(
     _emit(render_models(models_report(chosen, when, book), fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
-def _matches(model, words: list[str]) -> bool:  # type: ignore[no-untyped-def]
+def _matches(model, words: list[str]) -> bool:
     """Whether a model's id, name, aliases or provider contain one of ``words`` (case-insensitive)."""
     fields = " ".join([model.id, model.name, model.provider, *model.aliases]).casefold()
     return any(word.casefold().strip() in fields for word in words)

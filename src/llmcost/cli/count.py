@@ -80,14 +80,14 @@ class _progress:
 
     DELAY = 1.0
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         self.bar = None
         if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
             return None
         self.started = time.monotonic()
         return self.update
 
-    def update(self, p) -> None:  # type: ignore[no-untyped-def]
+    def update(self, p) -> None:
         if self.bar is None:
             if time.monotonic() - self.started < self.DELAY:
                 return
@@ -110,6 +110,6 @@ class _progress:
             self.task, description=f"{done} {clean(p.path)[-30:]}", completed=p.bytes_done, total=p.bytes_total
         )
 
-    def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.stop()

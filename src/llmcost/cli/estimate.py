@@ -185,7 +185,7 @@ class _Output:
 
     LIMIT = 1024 * 1024
 
-    def __init__(self, writer, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, writer, fmt: str) -> None:
         self.writer, self.fmt = writer, fmt
         self.parts: list[str] | None = []
         self.size = 0

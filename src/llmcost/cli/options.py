@@ -116,7 +116,7 @@ def _opt_count(text: str | None, what: str) -> Decimal | None:
     return None if text is None else parse_count(text, what)
 
 
-def _writer():  # type: ignore[no-untyped-def]
+def _writer():
     """Where output goes and how it looks there (render.writer): made for each command."""
     from ..render.writer import Writer
 

@@ -11,9 +11,9 @@ import typer
 
 from ..errors import UsageError
 from .app import prices_app
-from .options import _color, _emit, _format, _format_option, _width
+from .options import _color, _emit, _format, _width
 
-StatusFormat = _format_option("table or json")
+StatusFormat = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table or json.")]
 
 
 @prices_app.command("update")

@@ -18,7 +18,6 @@ from .options import (
     _color,
     _emit,
     _format,
-    _format_option,
     _fx,
     _read_text_arg,
     _region,
@@ -82,7 +81,9 @@ Region = Annotated[
         metavar="REGION", help="Price list for records without a region column/field: cn (mainland China) or intl."
     ),
 ]
-UsageFormat = _format_option("table, json, csv or markdown")
+UsageFormat = Annotated[
+    str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json, csv or markdown.")
+]
 
 
 def usage_options(
