@@ -313,11 +313,38 @@ def compare(
 @app.command()
 def check(
     workloads: Annotated[
-        str, typer.Argument(metavar="FILE", help="A CSV or YAML workload file, or - for stdin.", show_default=False)
-    ],
-    budget: Annotated[
-        str | None, typer.Option(metavar="AMOUNT", help="Monthly budget for the total, in --currency.")
+        str | None,
+        typer.Argument(metavar="[FILE]", help="A CSV or YAML workload file, or - for stdin.", show_default=False),
     ] = None,
+    budget: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="AMOUNT",
+            help="Monthly budget for the total, in --currency; with --usage also PROJECT=AMOUNT (repeatable).",
+        ),
+    ] = None,
+    usage: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--usage",
+            metavar="FILE",
+            help="Check the real spend of usage records (as 'llmcost usage' reads them; repeatable) instead.",
+        ),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(metavar="YYYY-MM", help="With --usage: the month to check [default: the current month]."),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(metavar="ZONE", help="With --usage: the time zone of timestamps written without one."),
+    ] = None,
+    skip_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown", help="With --usage: skip (and count) records of models without a price on their day."
+        ),
+    ] = False,
     currency: Currency = "CNY",
     rate: Rate = None,
     as_of: AsOf = None,
@@ -349,14 +376,51 @@ def check(
     prices: PricesPath = None,
     wide: Wide = False,
 ) -> None:
-    """Check a workload file against budgets and a baseline: exit 0 within, 1 over, 2 bad input.
+    """Check a workload file against budgets and a baseline, or a month's real spend (--usage) against
+    budgets: exit 0 within, 1 over, 2 bad input.
 
     \b
     Examples:
       llmcost check examples/workloads.yaml --budget 100000
       llmcost check llmcost.yaml --baseline main.json --max-increase 10%
-      llmcost check llmcost.yaml --budget 5000 --format markdown >> "$GITHUB_STEP_SUMMARY"
+      llmcost check --usage usage.csv.gz --budget 3000 --budget search=1000 -f markdown >> "$GITHUB_STEP_SUMMARY"
     """
+    if usage:
+        from .spend import check_usage
+
+        if workloads is not None:
+            raise UsageError("give a workload FILE or --usage FILE, not both")
+        check_usage(
+            usage,
+            budgets=budget or [],
+            month=month,
+            currency=currency,
+            rate=rate,
+            as_of=as_of,
+            region=region,
+            timezone=timezone,
+            skip_unknown=skip_unknown,
+            fmt=fmt,
+            prices=prices,
+            wide=wide,
+            refused={
+                "--baseline": baseline is not None,
+                "--max-increase": max_increase is not None,
+                "--max-increase-per-workload": max_increase_per_workload is not None,
+                "--discount": bool(discount),
+                "--free-quota": free_quota,
+                "--input-format": input_format is not None,
+            },
+        )
+        return
+    for flag, given in (("--month", month), ("--timezone", timezone), ("--skip-unknown", skip_unknown)):
+        if given:
+            raise UsageError(f"{flag} is for --usage FILE")
+    if workloads is None:
+        raise UsageError("give a workload FILE, or --usage FILE", hint="see 'llmcost check --help'")
+    if budget and (len(budget) > 1 or "=" in budget[0]):
+        raise UsageError("--budget is given once for a workload file (PROJECT=AMOUNT is for --usage)")
+    total_text = budget[0] if budget else None
     from .. import api, workload_files
     from .. import budget as budgets
     from ..inputs import read_text
@@ -370,7 +434,9 @@ def check(
         for text, what in ((max_increase, "--max-increase"), (max_increase_per_workload, "--max-increase-per-workload"))
     )
     total_budget = (
-        None if budget is None else check_number(parse_decimal(budget, "--budget"), "--budget", maximum=MAX_BUDGET)
+        None
+        if total_text is None
+        else check_number(parse_decimal(total_text, "--budget"), "--budget", maximum=MAX_BUDGET)
     )
     base = (
         None
