@@ -17,8 +17,9 @@ def test_each_model_counts_with_its_own_tokenizer(cli):
     report = json.loads(r.out)
     rows = {row["model"]: row for row in report["counts"]}
     assert rows["beta-4o"]["method"] == "o200k_base (exact)" and rows["beta-4o"]["exact"] is True
-    # alpha rule: 10 CJK characters (1 token each) + 29 other non-space characters / 4 → ceil(17.25) = 18
-    assert rows["alpha-lite"]["tokens"] == 18 and rows["alpha-lite"]["exact"] is False
+    # alpha rule: 10 CJK characters (1 token each) + 23 letters / 4 + 4 digits + "。" and "." (1 each)
+    # → 10 + 5.75 + 4 + 2 = 21.75 → 22
+    assert rows["alpha-lite"]["tokens"] == 22 and rows["alpha-lite"]["exact"] is False
     assert rows["alpha-lite"]["method"].startswith("estimate: alpha rule")
 
 
@@ -78,8 +79,8 @@ def test_estimate_with_a_prompt_counts_per_model(cli, tmp_path):
         "json",
     )
     lines = {line["model"]: line for line in json.loads(r.out)["lines"]}
-    # alpha rule: 4 CJK + "，helloworld" 11 other / 4 → ceil(6.75) = 7; o200k_base: 5 tokens
-    assert (lines["alpha-lite"]["input_tokens"], lines["beta-4o"]["input_tokens"]) == (7, 5)
+    # alpha rule: 4 CJK + "，" (1) + "helloworld" 10 letters / 4 → ceil(7.5) = 8; o200k_base: 5 tokens
+    assert (lines["alpha-lite"]["input_tokens"], lines["beta-4o"]["input_tokens"]) == (8, 5)
     assert lines["beta-4o"]["input_tokens_method"] == "o200k_base (exact)"
     assert lines["alpha-lite"]["output_tokens_method"] == "given"
 
@@ -88,9 +89,9 @@ def test_a_question_is_text_not_a_glob(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = cli("count", "-m", "alpha-lite", "How are you today?", "-f", "csv")
     assert (r.code, r.err) == (0, "")
-    # alpha rule: 15 non-space characters at 4 a token → 4
+    # alpha rule: 14 letters at 4 a token + "?" (1) → 4.5 → 5
     assert r.out.splitlines()[1] == (
-        '<text>,alpha-lite,alpha-estimate,4,false,"estimate: alpha rule, 1 token = 1 汉字 or 4 other characters"'
+        '<text>,alpha-lite,alpha-estimate,5,false,"estimate: alpha rule, 1 token = 1 汉字 or 4 letters + ours"'
     )
     r = cli("count", "-m", "alpha-lite", "*.markdown")  # a pattern, not a question: it must match something
     assert (r.code, r.err) == (2, "llmcost: error: *.markdown: no file matches this pattern\n")

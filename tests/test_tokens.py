@@ -85,10 +85,24 @@ def test_qwen_is_exact_when_installed_else_labelled_estimate():
 def test_estimate_rules_round_up_per_text():
     # Baidu: 汉字 + 单词 x 1.3 -> 2 + 1.3 = 3.3 -> 4
     assert get_counter("ernie-estimate").count("你好 world") == 4
-    # Zhipu: (汉字 + words) / 1.6 -> 3 / 1.6 = 1.875 -> 2
-    assert get_counter("glm-estimate").count("你好 world") == 2
+    # Zhipu: 汉字 / 1.6, words at Baidu's 1.3 -> 1.25 + 1.3 = 2.55 -> 3
+    assert get_counter("glm-estimate").count("你好 world") == 3
     # Alibaba fallback: 2 汉字 + 5 letters / 3 -> 3.67 -> 4
     assert get_counter("qwen-estimate").count("你好 world") == 4
+
+
+def test_every_visible_character_counts_in_every_rule():
+    # 2 汉字, 1 word of 5 letters, 2 digits, 2 marks ("，", "!"), 1 emoji; the spaces count nothing.
+    # Our additions, the same in every rule: 2 digits x 1 + 2 marks x 1 + 1 emoji x 2 = 6 tokens.
+    text = "你好，world! 42 😀"
+    expected = {
+        "ernie-estimate": 10,  # 2 + 1.3 + 6 = 9.3
+        "glm-estimate": 9,  # 2 / 1.6 + 1.3 + 6 = 8.55
+        "qwen-estimate": 10,  # 2 + 5 / 3 + 6 = 9.67
+        "deepseek": 9,  # 2 x 0.625 + 5 x 0.3 + 6 = 8.75
+        "kimi-estimate": 9,  # 2 / 1.5 + 5 / 3 + 6 = 9 exactly (fractions, no float rounding)
+    }
+    assert {name: get_counter(name).count(text) for name in expected} == expected
 
 
 def test_unknown_tokenizer_lists_known_names():

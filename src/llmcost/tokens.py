@@ -17,20 +17,17 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import math
 import os
-import re
 import threading
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmcost.errors import TokenizerError
+from llmcost.estimates import EstimateRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future
@@ -233,62 +230,6 @@ def iter_chunks(pieces: Iterable[str], chunk_chars: int = CHUNK_CHARS) -> Iterat
         yield carry
 
 
-# --- estimate rules ----------------------------------------------------------------------
-
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK_RE = re.compile(f"[{_CJK}]")
-_WORD_RE = re.compile(f"[^\\W_{_CJK}]+")  # runs of letters/digits that are not CJK ideographs
-_SPACE_RE = re.compile(r"\s")
-
-
-def _decimal(value, what: str) -> Fraction:
-    if not isinstance(value, str):
-        raise TokenizerError(f"{what} must be a quoted decimal string, got {value!r}")
-    try:
-        number = Decimal(value)
-    except InvalidOperation as exc:
-        raise TokenizerError(f"{what} is not a decimal: {value!r}") from exc
-    if not number.is_finite() or number <= 0:
-        raise TokenizerError(f"{what} must be a positive decimal, got {value!r}")
-    return Fraction(number)
-
-
-@dataclass(frozen=True)
-class EstimateRule:
-    """tokens = ceil(cjk / cjk_chars_per_token + other_units * tokens_per_other_unit)."""
-
-    cjk_chars_per_token: Fraction
-    other_unit: str  # "word" or "char"
-    tokens_per_other_unit: Fraction
-
-    @classmethod
-    def from_entry(cls, name: str, entry: dict) -> EstimateRule:
-        where = f"tokenizers.yaml: {name}"
-        unit = entry.get("other_unit")
-        if unit not in ("word", "char"):
-            raise TokenizerError(f"{where}: other_unit must be 'word' or 'char', got {unit!r}")
-        per_token, tokens_each = entry.get("other_units_per_token"), entry.get("tokens_per_other_unit")
-        if (per_token is None) == (tokens_each is None):
-            raise TokenizerError(f"{where}: give exactly one of other_units_per_token, tokens_per_other_unit")
-        rate = (
-            1 / _decimal(per_token, f"{where}: other_units_per_token")
-            if per_token is not None
-            else _decimal(tokens_each, f"{where}: tokens_per_other_unit")
-        )
-        return cls(_decimal(entry.get("cjk_chars_per_token"), f"{where}: cjk_chars_per_token"), unit, rate)
-
-    def units(self, text: str) -> tuple[int, int]:
-        """(CJK characters, other units) in ``text``; additive over safe chunks."""
-        cjk = len(_CJK_RE.findall(text))
-        if self.other_unit == "word":
-            return cjk, len(_WORD_RE.findall(text))
-        return cjk, len(text) - cjk - len(_SPACE_RE.findall(text))
-
-    def tokens(self, cjk: int, other: int) -> int:
-        """The rule applied to unit totals, rounded up to a whole token."""
-        return math.ceil(cjk / self.cjk_chars_per_token + other * self.tokens_per_other_unit)
-
-
 # --- counters ----------------------------------------------------------------------------
 
 _POOL = None
@@ -318,15 +259,15 @@ class Tally:
 
 class _EstimateTally(Tally):
     def __init__(self, rule: EstimateRule):
-        self.rule, self.cjk, self.other = rule, 0, 0
+        self.rule, self.units = rule, [0, 0, 0, 0, 0]
 
     def add(self, chunk: str) -> None:
-        cjk, other = self.rule.units(chunk)
-        self.cjk += cjk
-        self.other += other
+        for i, n in enumerate(self.rule.units(chunk)):
+            self.units[i] += n
 
     def total(self) -> int:
-        return self.rule.tokens(self.cjk, self.other)
+        cjk, other, digits, symbols, emoji = self.units
+        return self.rule.tokens((cjk, other, digits, symbols, emoji))
 
 
 class _BpeTally(Tally):
