@@ -598,3 +598,114 @@ def test_bad_pack_arguments(shipped, tmp_path):
     assert r.err == f"llmcost: error: {tmp_path / 'nowhere'}: not a folder of price files\n"
     r = run("prices", "pack", str(tmp_path / "no-such-dir" / "x.tar.gz"), "--from", str(BOOK))
     assert r.code == 2 and r.err.startswith(f"llmcost: error: {tmp_path / 'no-such-dir' / 'x.tar.gz'}: cannot write it")
+
+
+# -- schema 2: the same rules as 'prices validate', and which book priced a report -------------------
+
+BOOK_V2 = BOOK.parent / "book_v2"
+
+
+def v2_files(**replace: tuple[bytes, bytes]) -> dict[str, bytes]:
+    """The schema-2 test book's price files; ``name=(old, new)`` replaces bytes in NAME.yaml once."""
+    files = {p.name: p.read_bytes() for p in sorted(BOOK_V2.glob("*.yaml")) if p.name != "tokenizers.yaml"}
+    for stem, (old, new) in replace.items():
+        assert old in files[f"{stem}.yaml"], (stem, old)
+        files[f"{stem}.yaml"] = files[f"{stem}.yaml"].replace(old, new, 1)
+    return files
+
+
+@pytest.fixture
+def shipped_v2(shipped):
+    """The schema-2 test book as the shipped one."""
+    shutil.rmtree(shipped)
+    shutil.copytree(BOOK_V2, shipped)
+    book_load._base.cache_clear()
+    return shipped
+
+
+CHECKED = (b'checked: "2026-11-01"', b'checked: "2026-11-20"')
+V2_FAILURES = {
+    # name: (replacements, the message after "gamma.yaml"/"delta.yaml")
+    "future-price-not-announced": (
+        {"gamma": (b'        announced: "2026-10-01"\n', b"")},
+        "gamma.yaml: model gamma-future: prices: the price from 2027-01-01 is dated after checked (2026-11-01); an "
+        "announced future price gives announced (the day it was announced)"),
+    "announced-after-checked": (
+        {"gamma": (b'announced: "2026-10-01"\n        unit', b'announced: "2026-11-02"\n        unit')},
+        "gamma.yaml: model gamma-future: prices: the price from 2027-01-01 was announced on 2026-11-02, after "
+        "checked (2026-11-01)"),
+    "retired-after-checked": (
+        {"gamma": (b'retired: "2026-01-01"', b'retired: "2026-12-01"')},
+        "gamma.yaml: model gamma-old: retired on 2026-12-01, after checked (2026-11-01); an announced shutdown is "
+        "deprecated.shutdown"),
+    "shutdown-passed": (
+        {"gamma": (b'shutdown: "2027-01-14"', b'shutdown: "2026-10-30"')},
+        "gamma.yaml: model gamma-dep: deprecated.shutdown 2026-10-30 is not after checked (2026-11-01): it has "
+        "shut down, make it retired (with retired_source)"),
+    "flagship-retired": (
+        {"gamma": (b"flagship: gamma-tod", b"flagship: gamma-old")},
+        "gamma.yaml: field family.flagship: gamma-old is shut down on 2026-01-01; the flagship is a model on sale "
+        "on checked (2026-11-01)"),
+    "missing-checked": (
+        {"delta": (b'checked: "2026-11-01"\n', b"")},
+        "delta.yaml, line 1: missing required field 'checked' (schema_version 2)"),
+    "long-note": (
+        {"delta": (b"        source: https://example.com/delta/1", b"        note: " + b"x" * 201
+                   + b"\n        source: https://example.com/delta/1")},
+        "delta.yaml, line 14: note is for users, at most 200 characters (201); put the detail in provenance"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(V2_FAILURES))
+def test_a_schema_2_update_is_refused_by_the_rules_prices_validate_applies(shipped_v2, tmp_path, case):
+    replacements, message = V2_FAILURES[case]
+    folder = write_folder(tmp_path / "new", v2_files(**replacements))
+    before = snapshot(shipped_v2)
+    r = run("prices", "update", "--from", str(folder))
+    assert (r.code, r.out, r.err) == (2, "", f"llmcost: error: {folder.resolve()}: {message}\n")
+    assert snapshot(shipped_v2) == before
+    r = run("prices", "validate", str(folder))  # the same rule, the same words
+    assert (r.code, r.err) == (2, f"llmcost: error: {folder}/{message}\n")
+
+
+def test_a_schema_2_update_installs_and_an_announced_price_does_not_date_it(shipped_v2, tmp_path, monkeypatch):
+    folder = write_folder(tmp_path / "new", v2_files(gamma=CHECKED))
+    r = run("prices", "update", "--from", str(folder))
+    assert r.code == 0, r.err
+    # gamma-future carries a price announced for 2027-01-01: the book is dated by its checked date.
+    assert r.out.startswith("Updated the price book: 2 providers, 12 models, dated 2026-11-20, digest ")
+    report = status()
+    assert [(p["provider"], p["checked"]) for p in report["providers"]] == [
+        ("delta", "2026-11-01"), ("gamma", "2026-11-20")]
+    upgraded = write_folder(tmp_path / "shipped-2", v2_files(gamma=(CHECKED[0], b'checked: "2026-12-01"')))
+    shutil.copy(BOOK_V2 / "tokenizers.yaml", upgraded)
+    monkeypatch.setattr(resources, "packaged_prices_dir", lambda: upgraded)
+    report = status()
+    assert report["price_book"]["active"] == "shipped"
+    assert report["unused_update"]["reason"] == ("the book shipped with llmcost 0.1.0 is newer "
+                                                 "(2026-12-01 > 2026-11-20)")
+
+
+def estimate_json(*extra: str) -> dict:
+    r = run("estimate", "-m", "beta-4o", "--requests-per-month", "10", "--input-tokens", "5", "--output-tokens",
+            "5", "-f", "json", *extra)
+    assert r.code == 0, r.err
+    return json.loads(r.out)
+
+
+def test_the_json_report_names_the_book_that_priced_it(shipped, server):
+    shipped_report = estimate_json()
+    assert shipped_report["price_book_origin"] == status()["price_book"]
+    assert shipped_report["price_book_origin"]["active"] == "shipped"
+    assert shipped_report["price_book_origin"]["book_digest"] == SHIPPED_DIGEST
+    url = server.add("/book.tar.gz", GOOD)
+    assert run("prices", "update", "--from", url).code == 0
+    report = estimate_json()
+    assert report["price_book_origin"] == {
+        "active": "update", "description": f"updated on {TODAY} from {url}", "book_digest": NEW_DIGEST,
+        "book_date": "2025-02-01", "llmcost": "0.1.0", "updated": TODAY, "source": url, "sha256": GOOD_SHA}
+    assert report["price_book"] != shipped_report["price_book"]
+    r = run("compare", "-m", "beta-4o", "--requests-per-month", "10", "--input-tokens", "5", "--output-tokens", "5",
+            "-f", "json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["price_book_origin"] == report["price_book_origin"]

@@ -512,7 +512,9 @@ def test_a_price_dated_after_as_of_changes_nothing(items, as_of, currency, data)
         one, two = run(*args), run(*args, env={"LLMCOST_BOOK": str(folder)})
         assert one.code == two.code == 0, one.err + two.err
         first, second = json.loads(one.out), json.loads(two.out)
-        assert first.pop("price_book") != second.pop("price_book") and first == second
+        assert first.pop("price_book") != second.pop("price_book")
+        assert first.pop("price_book_origin")["book_digest"] != second.pop("price_book_origin")["book_digest"]
+        assert first == second
 
 
 # -- 5: CSV written by llmcost reads back into the same bill ---------------------------------

@@ -196,17 +196,19 @@ def locked() -> Iterator[None]:
 
 def book_date(models: Any, fx: Any = None, checked: Any = ()) -> date | None:
     """How new a book is: the newest of its providers' ``checked`` dates (schema 2), its price
-    ``effective`` dates, its retirement dates and its exchange-rate dates."""
+    ``effective`` dates, its retirement dates and its exchange-rate dates. An announced future
+    price (``announced``) says nothing about when the book was made: a book checked in November
+    that carries a price announced for next year is a November book (else it would outrank a newer
+    shipped book until next year)."""
     dates: list[date] = [d for d in checked if isinstance(d, date)]
     for model in models:
-        dates.extend(entry.effective for entry in model.prices)
-        for extra in ("retired",):
-            value = getattr(model, extra, None)
-            if isinstance(value, date):
-                dates.append(value)
         intl = getattr(model, "intl", None)
-        for entry in getattr(intl, "prices", None) or ():
-            dates.append(entry.effective)
+        for entry in (*model.prices, *(getattr(intl, "prices", None) or ())):
+            if getattr(entry, "announced", None) is None:
+                dates.append(entry.effective)
+        value = getattr(model, "retired", None)
+        if isinstance(value, date):
+            dates.append(value)
     if fx is not None:
         dates.extend(r.date for r in fx.rates if r.date is not None)
     return max(dates) if dates else None

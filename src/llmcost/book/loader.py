@@ -247,9 +247,11 @@ def validated(path: str | os.PathLike[str], *, base: bool = False) -> tuple[Pric
     """Parse, build and check a file or folder: the book and the files checked. Raises on the first
     problem. ``base``: check it as a base book is loaded (each provider file named after its provider)."""
     from ..tokens import known_tokenizers
+    from .rules import check_dates
 
     parsed = _parse_paths(Path(path), user=not base)
     book = build([parsed])
+    check_dates(book)
     known = known_tokenizers()
     for model in book.models.values():
         if model.tokenizer not in known:

@@ -99,6 +99,7 @@ def report_head(
         "as_of": as_of.isoformat(),
         "fx": fx_dict(fx),
         "price_book": book.digest,
+        "price_book_origin": book.origin.to_dict() if book.origin is not None else None,
         "rounding": ROUNDING_RULE,
     }
     if lines_are is not None:
