@@ -11,7 +11,7 @@ import typer
 
 from ..errors import UsageError
 from .app import prices_app
-from .options import _color, _emit, _format, _width
+from .options import PricesPath, _color, _emit, _format, _width
 
 StatusFormat = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table or json.")]
 
@@ -43,6 +43,7 @@ def prices_update(
     atomically in your data folder; on any problem nothing changes (exit 2). The only command that
     uses the network, and only for a URL (LLMCOST_OFFLINE=1 refuses).
 
+    \b
     Examples:
       llmcost prices update --from https://example.com/llmcost-prices.tar.gz --sha256 HEX
       llmcost prices update --from ./prices.tar.gz
@@ -111,3 +112,117 @@ def prices_pack(
     typer.echo(f"Wrote {packed.path} ({len(packed.files)} files, {packed.size:,} bytes) and {packed.path}.sha256.")
     if packed.skipped:
         typer.echo(f"Left out (not price files): {', '.join(packed.skipped)}.")
+
+
+@prices_app.command("import")
+def prices_import(
+    kind: Annotated[str, typer.Argument(metavar="litellm", help="The format of FILE: litellm.")],
+    file: Annotated[str, typer.Argument(metavar="FILE.json", help="LiteLLM's model_prices_and_context_window.json.")],
+    out: Annotated[
+        str, typer.Option("--output", "-o", metavar="OUT.yaml", help="The price file to write ('-': standard output).")
+    ],
+    provider: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Import only entries of this litellm_provider (repeatable); the only way to import a provider "
+            "llmcost curates (openai, anthropic, gemini, deepseek, dashscope…).",
+        ),
+    ] = None,
+    effective: Annotated[
+        str | None,
+        typer.Option(metavar="DATE", help="The date the imported prices apply from [default: today]."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(metavar="URL", help="The URL the file came from, as each price's source [default: LiteLLM's]."),
+    ] = None,
+) -> None:
+    """Convert LiteLLM's cost map into a price file for --prices: USD per 1M tokens exactly as LiteLLM's
+    per-token figures (3.5e-07 is "0.35"), with cache-read, cache-write and batch prices and the context
+    window; source_kind third-party. Entries of providers llmcost curates are skipped unless --provider asks
+    for them; every entry not converted is counted with its reason.
+
+    \b
+    Examples:
+      llmcost prices import litellm model_prices_and_context_window.json -o litellm.yaml
+      llmcost prices import litellm prices.json --provider openrouter -o openrouter.yaml
+    """
+    from datetime import date
+
+    from ..book import litellm
+    from .options import _as_of
+
+    if kind.strip().lower() != "litellm":
+        raise UsageError(f"prices import: '{litellm.shown(kind)}' is not a format llmcost imports (only: litellm)")
+    today = date.today()
+    when = _as_of(effective) if effective is not None else today
+    imported = litellm.import_file(
+        file, out, providers=provider or [], effective=when, checked=today, url=source or litellm.LITELLM_URL
+    )
+    if out == "-":
+        typer.echo(imported.text, nl=False)
+    skipped = sum(imported.skipped.values())
+    say = typer.echo if out != "-" else (lambda text: typer.echo(text, err=True))
+    written = "" if out == "-" else f" into {litellm.shown(out)}"
+    say(f"Imported {imported.models} models from {litellm.shown(file)}{written}; {skipped} entries not imported.")
+    for why, count in sorted(imported.skipped.items(), key=lambda item: (-item[1], item[0])):
+        say(f"  {count:>5}  {why}")
+    if imported.dropped_fields:
+        fields = ", ".join(f"{name} ({count})" for name, count in sorted(imported.dropped_fields.items()))
+        say(f"Left out of imported models (llmcost does not price them): {fields}.")
+
+
+@prices_app.command("export")
+def prices_export(
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: litellm.")],
+    as_of: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Write the prices in force that day [default: today].")
+    ] = None,
+    currency: Annotated[
+        str, typer.Option("--currency", "-c", metavar="CUR", help="USD or CNY (converted at the as-of date's rate).")
+    ] = "USD",
+    out: Annotated[
+        str, typer.Option("--output", "-o", metavar="FILE", help="The file to write ('-': standard output).")
+    ] = "-",
+    prices: PricesPath = None,
+) -> None:
+    """Write the price book for other tools. litellm: a LiteLLM cost map (custom pricing): per model
+    input_cost_per_token, output_cost_per_token, cache and batch costs, litellm_provider, max_input_tokens,
+    mode chat, at the prices in force on --as-of; CNY prices converted at that day's USD/CNY rate, named in
+    the file's _llmcost entry. What LiteLLM's fields cannot hold (tiers, off-peak prices) is counted on stderr.
+
+    \b
+    Examples:
+      llmcost prices export --format litellm -o llmcost-litellm.json
+      llmcost prices export --format litellm --as-of 2026-07-01 --currency CNY
+    """
+    from .. import book as prices_mod
+    from ..book.litellm import shown, write_text
+    from ..book.litellm_export import export_map
+    from .options import _as_of
+
+    name = fmt.strip().lower()
+    if name != "litellm":
+        raise UsageError(f"--format: '{shown(fmt)}' is not an export format (litellm)")
+    code = currency.strip().upper()
+    if code not in ("USD", "CNY"):
+        raise UsageError(f"--currency: '{shown(currency)}' is not USD or CNY")
+    when = _as_of(as_of)
+    book = prices_mod.load(prices)
+    rate = book.fx.at(when) if book.fx is not None else None
+    exported = export_map(book, when, code, rate)
+    if out == "-":
+        _emit(exported.text, "json")
+    else:
+        write_text(out, exported.text)
+    if exported.rate is not None:
+        r = exported.rate
+        dated = f" of {r.date.isoformat()}" if r.date else ""
+        typer.echo(f"Converted at USD/CNY {r.usd_cny}{dated} ({shown(r.source)}).", err=True)
+    left = sum(exported.skipped.values())
+    typer.echo(f"Wrote {exported.models} models priced on {when.isoformat()} in {code}; {left} not written.", err=True)
+    for why, count in sorted(exported.skipped.items(), key=lambda i: (-i[1], i[0])):
+        typer.echo(f"  {count:>5}  {why}", err=True)
+    for why, count in sorted(exported.notes.items(), key=lambda i: (-i[1], i[0])):
+        typer.echo(f"Note: {count} with {why}.", err=True)
