@@ -48,7 +48,7 @@ def test_import_converts_per_token_prices_to_exact_decimals_per_1m(tmp_path):
     r, doc = import_sample(tmp_path)
     assert r.err == ""
     assert r.out == (
-        f"Imported 7 models from {SAMPLE} into {tmp_path / 'litellm.yaml'}; 9 entries not imported.\n"
+        f"Imported 8 models from {SAMPLE} into {tmp_path / 'litellm.yaml'}; 9 entries not imported.\n"
         "      2  curated by llmcost (openai: ask with --provider openai)\n"
         "      1  LiteLLM's sample_spec (it documents the fields)\n"
         "      1  curated by llmcost (deepseek: ask with --provider deepseek)\n"
@@ -57,7 +57,9 @@ def test_import_converts_per_token_prices_to_exact_decimals_per_1m(tmp_path):
         "      1  mode rerank (not priced per text token)\n"
         "      1  no max_input_tokens or max_tokens (llmcost needs a context window)\n"
         "      1  the same id as another entry once lowercased (groq:llama-3.1-8b-instant)\n"
-        "Left out of imported models (llmcost does not price them): input_cost_per_token_above_200k_tokens (1).\n"
+        "Left out of imported models (llmcost does not price them): input_cost_per_audio_token (1), "
+        "input_cost_per_token_above_128k_tokens (1), input_cost_per_token_above_256k_tokens (1), "
+        "output_cost_per_token_above_256000_tokens (1).\n"
     )
     head = {k: doc[k] for k in ("schema_version", "provider", "checked", "region")}
     assert head == {"schema_version": 2, "provider": "litellm", "checked": TODAY, "region": "global"}
@@ -70,6 +72,7 @@ def test_import_converts_per_token_prices_to_exact_decimals_per_1m(tmp_path):
         "together_ai:free-model",
         "azure:beta-4o",
         "litellm:beta-4o",
+        "fireworks_ai:two-thresholds",
     ]
     assert models["openrouter:z-ai:glm-4.6"] == {
         "id": "openrouter:z-ai:glm-4.6",
@@ -85,9 +88,15 @@ def test_import_converts_per_token_prices_to_exact_decimals_per_1m(tmp_path):
             {
                 "effective": TODAY,
                 "unit": "1M",
-                "input": "0.35",
-                "output": "1.5",
-                "cached_input": "0.11",
+                # input_cost_per_token_above_200k_tokens: a prompt over 200,000 tokens is priced at the
+                # price above the threshold, every token of it (as LiteLLM applies it)
+                "tiers": {
+                    "mode": "whole",
+                    "bands": [
+                        {"up_to": 200000, "input": "0.35", "output": "1.5", "cached_input": "0.11"},
+                        {"input": "0.7", "output": "1.5", "cached_input": "0.11"},
+                    ],
+                },
                 "source": URL,
                 "source_kind": "third-party",
             }
@@ -103,12 +112,12 @@ def test_import_converts_per_token_prices_to_exact_decimals_per_1m(tmp_path):
         "batch_input": "0.025",
         "batch_output": "0.04",
     }
-    assert price["bedrock:us.anthropic.claude-x-v1:0"] == {
-        "input": "3",
-        "output": "15",
-        "cached_input": "0.3",
-        "cache_write": "3.75",
-    }
+    assert price["bedrock:us.anthropic.claude-x-v1:0"]["tiers"]["bands"] == [
+        {"up_to": 200000, "input": "3", "output": "15", "cached_input": "0.3", "cache_write": "3.75"},
+        {"input": "6", "output": "15", "cached_input": "0.6", "cache_write": "3.75"},
+    ]
+    # two thresholds (128k, 256k): the base prices, and the threshold prices left out and named above
+    assert price["fireworks_ai:two-thresholds"] == {"input": "1", "output": "3"}
     assert price["mistral:mistral-large-latest"] == {
         "input": "2",
         "output": "6",
@@ -174,7 +183,7 @@ def test_curated_providers_only_with_provider(tmp_path):
     assert doc["models"][0]["tokenizer"] == "deepseek"
     assert doc["models"][0]["prices"][0]["cached_input"] == "0.028"
     assert r.out.splitlines()[1:] == [
-        "     12  not a --provider asked for",
+        "     13  not a --provider asked for",
         "      1  LiteLLM's sample_spec (it documents the fields)",
         "      1  mode image_generation (not priced per text token)",
     ]
@@ -182,7 +191,7 @@ def test_curated_providers_only_with_provider(tmp_path):
     r = run("prices", "import", "litellm", str(SAMPLE), "--provider", "qwen", "-o", str(tmp_path / "q.yaml"))
     assert (r.code, r.out) == (2, "")
     assert r.err == (
-        f"llmcost: error: {SAMPLE}: no entry to import (14 not a --provider asked for; 1 LiteLLM's "
+        f"llmcost: error: {SAMPLE}: no entry to import (15 not a --provider asked for; 1 LiteLLM's "
         "sample_spec (it documents the fields); 1 tiered_pricing only)\n"
     )
     assert not (tmp_path / "q.yaml").exists()
@@ -208,7 +217,7 @@ def test_import_to_standard_output(tmp_path):
     assert [(m["id"], m["prices"][0]["effective"], m["prices"][0]["source"]) for m in doc["models"]] == [
         ("mistral:mistral-large-latest", "2025-01-01", "https://example.com/litellm.json")
     ]
-    assert r.err.startswith(f"Imported 1 models from {SAMPLE}; 15 entries not imported.\n")
+    assert r.err.startswith(f"Imported 1 models from {SAMPLE}; 16 entries not imported.\n")
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -220,7 +229,7 @@ def test_export_writes_the_book_per_token_at_the_as_of_date():
     assert r.err == (
         "Converted at USD/CNY 7.2 of 2024-06-03 (https://example.com/fx/2).\n"
         "Wrote 4 models priced on 2025-03-15 in USD; 2 not written.\n"
-        "      2  tiered prices (LiteLLM's per-token fields hold one price)\n"
+        "      2  tiered prices other than one input threshold (LiteLLM cannot hold them)\n"
     )
     data = load_json(r.out)
     assert data["_llmcost"] == {
@@ -276,13 +285,15 @@ def test_import_then_export_gives_the_same_per_token_prices(tmp_path):
     exported = load_json(r.out)
     original = load_json(SAMPLE.read_text(encoding="utf-8"))
     imported = [m["api_id"] for m in yaml.safe_load(out.read_text(encoding="utf-8"))["models"]]
-    assert len(imported) == 7
+    assert len(imported) == 8
     for name in imported:
         theirs, ours = original[name], exported[name]
-        for key in litellm.PRICE_KEYS:
-            assert (key in ours) == (key in theirs), (name, key)
-            if key in theirs:
-                assert ours[key] == theirs[key], (name, key)
+        kept = [k for k in theirs if k in litellm.PRICE_KEYS or "_above_" in k]
+        if name == "fireworks_ai/two-thresholds":  # two thresholds: left out on import (and said so)
+            kept = [k for k in kept if "_above_" not in k]
+        assert sorted(k for k in ours if k in litellm.PRICE_KEYS or "_above_" in k) == sorted(kept), name
+        for key in kept:
+            assert ours[key] == theirs[key], (name, key)
         assert ours["litellm_provider"] == theirs["litellm_provider"]
         assert ours["max_input_tokens"] == theirs.get("max_input_tokens", theirs.get("max_tokens"))
 

@@ -13,7 +13,8 @@ text as the JSON number. ``import_map`` converts; ``litellm_export`` (``book.lit
 An import is one price file (``provider: litellm``, schema 2, ``source_kind: third-party``). Each
 model keeps LiteLLM's name as an alias (``-m openrouter/foo/bar`` works) and in ``api_id``; its
 ``litellm_provider`` is kept in ``provenance`` (``litellm_provider: NAME``), which an export reads
-back. Entries of the providers llmcost curates are skipped unless ``--provider`` asks for them;
+back. Prices above one input threshold (``input_cost_per_token_above_200k_tokens``…) become two
+``whole`` tiers. Entries of the providers llmcost curates are skipped unless ``--provider`` asks for them;
 every entry not converted is counted with its reason, never dropped silently.
 """
 
@@ -284,12 +285,23 @@ def import_map(
             skipped[f"the same id as another entry once lowercased ({ident})"] += 1
             continue
         ids[ident] = name
+        above = threshold_prices(entry, name, source)
         for key in entry:
-            if _is_price(key) and key not in PRICE_KEYS:
+            if _is_price(key) and key not in PRICE_KEYS and (above is None or key not in above[2]):
                 dropped[key] += 1
         ours = CURATED.get(litellm)
         price: dict[str, Any] = {"effective": effective.isoformat(), "unit": "1M"}
-        price.update({k: price_text(v) for k, v in prices.items()})
+        if above is None:
+            price.update({k: price_text(v) for k, v in prices.items()})
+        else:  # one threshold: the whole request at the price of the band its input falls in
+            upper = {**prices, **above[1]}
+            price["tiers"] = {
+                "mode": "whole",
+                "bands": [
+                    {"up_to": above[0], **{k: price_text(v) for k, v in prices.items()}},
+                    {k: price_text(v) for k, v in upper.items()},
+                ],
+            }
         price["source"] = url
         price["source_kind"] = "third-party"
         vendor = entry.get("source")
@@ -329,6 +341,33 @@ def import_map(
     )
     text = head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
     return Imported(text, len(models), skipped, dropped)
+
+
+#: LiteLLM's threshold prices: ``input_cost_per_token_above_200k_tokens`` and the like.
+_ABOVE = re.compile(
+    r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)"
+    r"_above_([1-9][0-9]{0,8})(k?)_tokens$"
+)
+
+
+def threshold_prices(entry: dict[str, Any], name: str, source: str) -> tuple[int, dict[str, Decimal], set[str]] | None:
+    """An entry's prices above one input-token threshold, as LiteLLM applies them (when the prompt
+    has more tokens than the threshold, every token type is priced at its ``_above_`` price):
+    (threshold, llmcost field → price per 1M, the LiteLLM keys used). None when the entry has no
+    input threshold price, or several thresholds (left out, and counted)."""
+    found: dict[int, dict[str, Decimal]] = {}
+    keys: set[str] = set()
+    for key, value in entry.items():
+        match = _ABOVE.match(key)
+        if match is None:
+            continue
+        threshold = int(match.group(2)) * (1000 if match.group(3) else 1)
+        found.setdefault(threshold, {})[PRICE_KEYS[match.group(1)]] = per_million(value, name, key, source)
+        keys.add(key)
+    if len(found) != 1:
+        return None
+    ((threshold, prices),) = found.items()
+    return (threshold, prices, keys) if "input" in prices else None
 
 
 def _is_price(key: str) -> bool:

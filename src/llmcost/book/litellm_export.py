@@ -13,9 +13,11 @@ its date and source, the rounding). LiteLLM's own file carries such a key (``sam
 the extra entry adds a "model" nobody calls and no prices. Per-token prices are JSON numbers written
 from their Decimal text (``2.5E-7``), never through a float.
 
-What LiteLLM's flat fields cannot hold is counted, never dropped silently: tiered (banded) prices
-are not written; for time-of-day prices the listed (standard) prices are written; a thinking-mode
-output price is left out.
+A two-band ``whole`` tier on input tokens (``up_to: N``, then open) is written as LiteLLM's
+threshold prices (``input_cost_per_token_above_Nk_tokens`` and the output and cache prices that
+differ above it): LiteLLM prices every token of a prompt over N at them, as the tier does. What
+LiteLLM's fields cannot hold is counted, never dropped silently: other tiers are not written; for
+time-of-day prices the listed (standard) prices are written; a thinking-mode output price is left out.
 """
 
 from __future__ import annotations
@@ -84,6 +86,17 @@ def number_text(value: Decimal) -> str:
     return f"{'-' if sign else ''}{head}e{'-' if adjusted < 0 else '+'}{abs(adjusted):02d}"
 
 
+def one_threshold(entry: Any) -> int | None:
+    """The input-token threshold of a two-band ``whole`` entry LiteLLM can hold as ``…_above_N_tokens``
+    prices (it prices every token of a prompt longer than N at them), else None."""
+    if entry.mode != "whole" or len(entry.bands) != 2:
+        return None
+    low, high = entry.bands
+    if low.up_to is None or low.below or low.output_up_to is not None or high.output_up_to is not None:
+        return None
+    return int(low.up_to)
+
+
 def _key_and_provider(model: Any) -> tuple[str, str]:
     name = model.api_id or model.id
     if model.provider == PROVIDER:
@@ -107,8 +120,9 @@ def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None)
         except NoPriceError:
             skipped[f"no price on {as_of.isoformat()} (not yet priced, retired, shut down or unpriced)"] += 1
             continue
-        if entry.mode != "flat":
-            skipped["tiered prices (LiteLLM's per-token fields hold one price)"] += 1
+        threshold = one_threshold(entry)
+        if entry.mode != "flat" and threshold is None:
+            skipped["tiered prices other than one input threshold (LiteLLM cannot hold them)"] += 1
             continue
         band = entry.flat
         if entry.time_of_day is not None:
@@ -123,20 +137,29 @@ def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None)
             skipped[f"the same LiteLLM name as a model written ({key})"] += 1
             continue
         fields: dict[str, Any] = {}
+
+        def per_token(value: Decimal) -> Decimal:
+            nonlocal used_rate
+            value = value / entry.per  # noqa: B023
+            if not convert:  # noqa: B023
+                return value
+            assert rate is not None
+            used_rate = True
+            return context.divide(value, rate.usd_cny) if currency == "USD" else context.multiply(value, rate.usd_cny)
+
         for ours, theirs in FIELDS:
             value = getattr(band, ours)
-            if value is None:
-                continue
-            per_token = value / entry.per
-            if convert:
-                assert rate is not None
-                used_rate = True
-                per_token = (
-                    context.divide(per_token, rate.usd_cny)
-                    if currency == "USD"
-                    else context.multiply(per_token, rate.usd_cny)
-                )
-            fields[theirs] = per_token
+            if value is not None:
+                fields[theirs] = per_token(value)
+        if threshold is not None:
+            upper = entry.bands[1]
+            suffix = f"_above_{threshold // 1000}k_tokens" if threshold % 1000 == 0 else f"_above_{threshold}_tokens"
+            for ours, theirs in FIELDS[:4]:
+                value, base = getattr(upper, ours), getattr(band, ours)
+                if value is not None and (ours == "input" or value != base):
+                    fields[theirs + suffix] = per_token(value)
+            if (upper.batch_input, upper.batch_output) != (band.batch_input, band.batch_output):
+                notes["batch prices above the threshold: the ones below it are written"] += 1
         fields["litellm_provider"] = provider
         window = model.context_window
         fields["max_input_tokens"] = window
