@@ -1440,3 +1440,68 @@ def test_an_output_encoding_that_cannot_show_the_text(tmp_path):
 def test_text_arguments_that_are_not_utf8(cli, args, message):
     # A terminal in Latin-1 passes 'café' as b'caf\xe9'; Python keeps the byte as a lone surrogate.
     assert_bad(cli(*args), f"{message} (is the terminal's encoding UTF-8? or put it in a file and pass --encoding)")
+
+
+# -- LiteLLM cost maps: llmcost prices import litellm FILE.json ----------------------------------------
+
+LITELLM_CASES = {
+    "not-json": (b"{nope", "not JSON (Expecting property name enclosed in double quotes, line 1 column 2)"),
+    "array": (b"[1, 2]", "not a LiteLLM cost map (the top level is a JSON array, not an object of models)"),
+    "entry-string": (b'{"m": "x"}', "entry 'm' is a JSON string, not an object"),
+    "price-string": (
+        b'{"m": {"input_cost_per_token": "1e-6", "output_cost_per_token": 1}}',
+        "entry 'm': input_cost_per_token is a JSON string, not a number",
+    ),
+    "price-bool": (
+        b'{"m": {"input_cost_per_token": true}}',
+        "entry 'm': input_cost_per_token is a JSON true/false/null, not a number",
+    ),
+    "negative": (b'{"m": {"input_cost_per_token": -1e-6}}', "entry 'm': input_cost_per_token is negative (-0.000001)"),
+    "nan": (b'{"m": {"input_cost_per_token": NaN}}', "not a LiteLLM cost map (NaN is not a number JSON allows)"),
+    "infinity": (
+        b'{"m": {"output_cost_per_token": -Infinity}}',
+        "not a LiteLLM cost map (-Infinity is not a number JSON allows)",
+    ),
+    "huge": (
+        b'{"m": {"input_cost_per_token": 1e300}}',
+        "entry 'm': input_cost_per_token is too large to be a price per token (1E+300)",
+    ),
+    "huge-exponent": (
+        b'{"m": {"input_cost_per_token": 1e999999999}}',
+        "entry 'm': input_cost_per_token is too large to be a price per token (1E+999999999)",
+    ),
+    "escape-in-name": (
+        b'{"\\u001b[31mred": {}}',
+        "entry '\\x1b[31mred': not a model name (letters, digits and ._:/@+=~- only, at most 200)",
+    ),
+    "markup-in-name": (
+        b'{"[bold]x[/bold]": {}}',
+        "entry '[bold]x[/bold]': not a model name (letters, digits and ._:/@+=~- only, at most 200)",
+    ),
+    "duplicate": (b'{"m": {}, "m": {}}', "not a LiteLLM cost map (the name 'm' appears twice in one object)"),
+    "window-float": (
+        b'{"m": {"input_cost_per_token": 1e-6, "output_cost_per_token": 1e-6, "max_input_tokens": 1.5}}',
+        "entry 'm': max_input_tokens is not a whole number of tokens",
+    ),
+    "provider-markup": (b'{"m": {"litellm_provider": "<b>"}}', "entry 'm': litellm_provider is not a provider name"),
+    "not-utf8": (b'{"m\xff": {}}', "not UTF-8 text (byte 3)"),
+    "deep": (b"[" * 100000 + b"]" * 100000, "not a LiteLLM cost map (JSON nested too deeply)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LITELLM_CASES))
+def test_bad_litellm_file(cli, tmp_path, case):
+    """``prices import litellm``: a file that is not a LiteLLM cost map is one line, and nothing is written."""
+    data, message = LITELLM_CASES[case]
+    path = write(tmp_path, "map.json", data)
+    out = tmp_path / "out.yaml"
+    assert_bad(cli("prices", "import", "litellm", path, "-o", str(out)), f"{path}: {message}")
+    assert not out.exists()
+
+
+def test_a_1_gb_litellm_file_is_refused_before_it_is_read(cli, tmp_path):
+    path = tmp_path / "big.json"
+    with open(path, "wb") as handle:
+        handle.truncate(1024**3)  # sparse: no gigabyte is written
+    r = cli("prices", "import", "litellm", str(path), "-o", str(tmp_path / "out.yaml"))
+    assert_bad(r, f"{path}: file is 1073741824 bytes, over the 67108864-byte limit")
