@@ -15,6 +15,7 @@ test book on 2025-03-15 beta-4o costs 2.5 USD per 1M input tokens (2.5e-06 a tok
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -132,7 +133,13 @@ def test_import_converts_per_token_prices_to_exact_decimals_per_1m(tmp_path):
 
 def test_the_imported_file_validates_and_prices_with_prices(tmp_path):
     out = tmp_path / "litellm.yaml"
-    import_sample(tmp_path)
+    umask = os.umask(0o022)
+    try:
+        import_sample(tmp_path)
+    finally:
+        os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o644  # a file like any other the user writes (not a 0600 temp file)
+    assert [p.name for p in tmp_path.iterdir()] == ["litellm.yaml"]  # no temporary file left behind
     r = run("prices", "validate", str(out))
     assert (r.code, r.out) == (0, "ok: 1 file(s) valid\n")
     r = run(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -339,7 +339,8 @@ def import_map(
         f"# Imported by 'llmcost prices import litellm' from {Path(source).name} on {checked.isoformat()}.\n"
         "# Third-party prices in USD per 1M tokens, exactly as LiteLLM's per-token figures.\n"
     )
-    text = head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml where PyYAML has it: same text, faster
+    text = head + yaml.dump(doc, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
     return Imported(text, len(models), skipped, dropped)
 
 
@@ -388,7 +389,7 @@ def import_file(
     import os
     import tempfile
 
-    from . import loader
+    from . import installed, loader
 
     if not re.fullmatch(r"https?://[^\s]{1,500}", url):
         raise UsageError(f"--source: '{shown(url)}' is not an http(s) URL")
@@ -401,16 +402,14 @@ def import_file(
     )
     target = Path(out) if out != "-" else None
     folder = target.parent if target is not None else Path(tempfile.gettempdir())
+    handle, tmp = _beside(folder, "llmcost-import.yaml", out)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".llmcost-import-", suffix=".yaml", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with handle:
             handle.write(imported.text)
-        try:
-            loader.validated(tmp)
-            loader.load(tmp)
+        try:  # parsed once: checked alone (prices validate), then merged with the active book (--prices)
+            parsed = loader._parse_paths(Path(tmp), user=True)
+            loader.check_book(loader.build([parsed]))
+            loader.build([loader._base(installed.active().folder), parsed])
         except InputError as exc:  # a bug of ours, or a name the active book resolves otherwise
             text = str(exc).replace(tmp, "the converted file")
             raise InputError(f"the converted file does not validate: {text}", source=path) from None
@@ -427,15 +426,11 @@ def import_file(
 def write_text(out: str, text: str) -> None:
     """Write ``out`` whole: next to it, then renamed over it (a reader never sees half a file)."""
     import os
-    import tempfile
 
     target = Path(out)
+    handle, tmp = _beside(target.parent, target.name, out)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with handle:
             handle.write(text)
         os.replace(tmp, target)
     except OSError as exc:
@@ -443,3 +438,15 @@ def write_text(out: str, text: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _beside(folder: Path, name: str, out: str) -> tuple[IO[str], str]:
+    """A new file in ``folder`` to write and rename into place (created by us alone, with the
+    permissions the umask gives a new file, as the file it becomes)."""
+    import secrets
+
+    tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+    try:
+        return open(tmp, "x", encoding="utf-8"), str(tmp)  # closed by the caller
+    except OSError as exc:
+        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out)) from None

@@ -246,11 +246,18 @@ def validate(path: str | os.PathLike[str]) -> list[str]:
 def validated(path: str | os.PathLike[str], *, base: bool = False) -> tuple[PriceBook, list[str]]:
     """Parse, build and check a file or folder: the book and the files checked. Raises on the first
     problem. ``base``: check it as a base book is loaded (each provider file named after its provider)."""
+    parsed = _parse_paths(Path(path), user=not base)
+    book = build([parsed])
+    check_book(book)
+    return book, [str(p) for p in parsed.paths]
+
+
+def check_book(book: PriceBook) -> None:
+    """What ``prices validate`` checks of a built book beyond each file: the schema-2 date rules
+    (``book.rules``) and that every tokenizer is known."""
     from ..tokens import known_tokenizers
     from .rules import check_dates
 
-    parsed = _parse_paths(Path(path), user=not base)
-    book = build([parsed])
     check_dates(book)
     known = known_tokenizers()
     for model in book.models.values():
@@ -261,7 +268,6 @@ def validated(path: str | os.PathLike[str], *, base: bool = False) -> tuple[Pric
                 column="field tokenizer",
                 hint=f"known: {', '.join(known)}",
             )
-    return book, [str(p) for p in parsed.paths]
 
 
 def with_models(book: PriceBook, models: Iterable[Model]) -> PriceBook:
