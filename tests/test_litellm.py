@@ -243,6 +243,7 @@ def test_export_writes_the_book_per_token_at_the_as_of_date():
         "generator": "llmcost 0.1.0",
         "as_of": "2025-03-15",
         "currency": "USD",
+        "region": "cn",
         "prices": "per token, the price in force on as_of",
         "price_book": prices.load_only(BOOK).digest,
         "usd_cny": {"rate": "7.2", "date": "2024-06-03", "source": "https://example.com/fx/2"},
@@ -272,6 +273,40 @@ def test_export_in_cny_converts_usd_prices_and_to_a_file(tmp_path):
     assert data["beta-4o"]["input_cost_per_token"] == Decimal("0.000018")  # 2.5 × 7.2 per 1M
     assert data["alpha-pro"]["input_cost_per_token"] == Decimal("8E-7")  # CNY already: exact
     assert data["_llmcost"]["converted"] == "USD to CNY, 12 significant digits"
+
+
+def test_export_of_the_international_list():
+    """--region intl writes a mainland vendor's international (USD) list: gamma-intl costs 2 CNY per 1M
+    input tokens in China and 0.5 USD abroad; a global provider's one list (delta-1) is sold everywhere."""
+    r = run(
+        "prices",
+        "export",
+        "-f",
+        "litellm",
+        "--region",
+        "intl",
+        "--as-of",
+        "2026-11-01",
+        env={"LLMCOST_BOOK": str(DATA / "book_v2")},
+    )
+    assert r.code == 0, r.err
+    assert r.err == (
+        "Wrote 3 models priced on 2026-11-01 in USD; 9 not written.\n      9  no international price list (--region)\n"
+    )
+    data = load_json(r.out)
+    assert list(data) == ["_llmcost", "delta-1", "gamma-intl", "gamma-intl-only"]
+    assert data["_llmcost"]["region"] == "intl" and "usd_cny" not in data["_llmcost"]  # nothing converted
+    assert data["gamma-intl"] == {
+        "input_cost_per_token": Decimal("5e-07"),
+        "output_cost_per_token": Decimal("2e-06"),
+        "litellm_provider": "openai",
+        "max_input_tokens": 1000000,
+        "mode": "chat",
+    }
+    r = run("prices", "export", "-f", "litellm", "--as-of", "2026-11-01", env={"LLMCOST_BOOK": str(DATA / "book_v2")})
+    cn = load_json(r.out)
+    assert cn["gamma-intl"]["input_cost_per_token"] == Decimal("2.77777777778e-07")  # 2 CNY / 7.2 / 10^6
+    assert "gamma-intl-only" not in cn
 
 
 def test_export_before_a_model_has_a_price_counts_it():

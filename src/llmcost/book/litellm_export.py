@@ -106,7 +106,7 @@ def _key_and_provider(model: Any) -> tuple[str, str]:
     return (f"{litellm}/{name}" if prefixed else name), litellm
 
 
-def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None) -> Exported:
+def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None, region: str = "cn") -> Exported:
     """The book's models priced on ``as_of``, per token in ``currency`` (see the module docstring)."""
     skipped: Counter[str] = Counter()
     notes: Counter[str] = Counter()
@@ -114,7 +114,12 @@ def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None)
     used_rate = False
     context = Context(prec=SIGNIFICANT, rounding=ROUND_HALF_EVEN)
     # A model of your --prices file first: it wins a LiteLLM name it shares with a model of the book.
-    for model in sorted(book.models.values(), key=lambda m: (not m.user, m.provider, m.id)):
+    for listed in sorted(book.models.values(), key=lambda m: (not m.user, m.provider, m.id)):
+        try:
+            model = listed.in_region(region)
+        except NoPriceError:
+            skipped[f"no {'international' if region == 'intl' else 'mainland China'} price list (--region)"] += 1
+            continue
         try:
             entry = model.price_at(as_of)
         except NoPriceError:
@@ -171,6 +176,7 @@ def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None)
         "generator": f"llmcost {__version__}",
         "as_of": as_of.isoformat(),
         "currency": currency,
+        "region": region,
         "prices": "per token, the price in force on as_of",
         "price_book": book.digest,
     }

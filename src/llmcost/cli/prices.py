@@ -11,7 +11,7 @@ import typer
 
 from ..errors import UsageError
 from .app import prices_app
-from .options import PricesPath, _color, _emit, _format, _width
+from .options import PricesPath, Region, _color, _emit, _format, _width
 
 StatusFormat = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table or json.")]
 
@@ -185,6 +185,7 @@ def prices_export(
     out: Annotated[
         str, typer.Option("--output", "-o", metavar="FILE", help="The file to write ('-': standard output).")
     ] = "-",
+    region: Region = "cn",
     prices: PricesPath = None,
 ) -> None:
     """Write the price book for other tools. litellm: a LiteLLM cost map (custom pricing): per model
@@ -200,7 +201,7 @@ def prices_export(
     from .. import book as prices_mod
     from ..book.litellm import shown, write_text
     from ..book.litellm_export import export_map
-    from .options import _as_of
+    from .options import _as_of, _region
 
     name = fmt.strip().lower()
     if name != "litellm":
@@ -211,7 +212,7 @@ def prices_export(
     when = _as_of(as_of)
     book = prices_mod.load(prices)
     rate = book.fx.at(when) if book.fx is not None else None
-    exported = export_map(book, when, code, rate)
+    exported = export_map(book, when, code, rate, _region(region))
     if out == "-":
         _emit(exported.text, "json")
     else:
