@@ -131,7 +131,7 @@ def to_markdown(report: dict[str, Any]) -> str:
     headers, rows, align, footer = _rows(report)
     cells = [[Markup(_md(c)) for c in row] for row in rows]
     cells.append([Markup(f"**{_md(c)}**") if c else Markup("") for c in footer])
-    parts = [md_table(headers, cells, align), ""]
+    parts = [md_table(headers, cells, align).rstrip("\n"), ""]
     parts += [f"- {_md(line)}" for line in footer_lines(report)]
     return "\n".join(parts) + "\n"
 

@@ -89,6 +89,8 @@ def _detect(stream: Any, name: str) -> str:
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if not text:
         raise InputError("empty usage file: no records", source=name)
+    if text.startswith(b"["):
+        raise InputError("a JSON array, not JSON Lines", source=name, hint="one JSON object per line: jq -c '.[]' FILE")
     return "jsonl" if text.startswith(b"{") else "csv"
 
 
