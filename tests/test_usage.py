@@ -450,7 +450,4 @@ def test_csv_and_markdown(cli, tmp_path):
         "TOTAL,1,,,,,,,,,,2.00,CNY\n"
     )
     md = cli("usage", path, *RATE, "-f", "markdown", "-g", "project").out
-    assert (
-        "| =HYPERLINK\\(1\\) | 1 | 1,000,000 | 0 | ¥2.00 |" in md
-        or "| =HYPERLINK(1) | 1 | 1,000,000 | 0 | ¥2.00 |" in md
-    )
+    assert "| =HYPERLINK(1) | 1 | 1,000,000 | 0 | ¥2.00 |\n" in md  # nothing in it markdown would act on

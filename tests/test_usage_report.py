@@ -126,3 +126,23 @@ def test_a_json_array_is_not_json_lines(cli, tmp_path):
     assert r.err == (
         f"llmcost: error: {path}: a JSON array, not JSON Lines (one JSON object per line: jq -c '.[]' FILE)\n"
     )
+
+
+def test_csv_says_on_stderr_what_it_cannot_carry(cli, tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "timestamp,model,input_tokens,output_tokens\n"
+        "2026-10-08T10:00:00+08:00,ml-tod,1000,10\n"
+        "2026-04-08T10:00:00+08:00,ml-tod,1000,10\n"
+        "2026-10-08T10:00:00+08:00,nobody,1000,10\n"
+    )
+    r = cli("usage", str(path), "--skip-unknown", "--what-if", "w-mini", *RATE, "-f", "csv")
+    assert r.code == 0
+    assert r.err == (
+        f"llmcost: skipped 1 record of nobody: unknown model 'nobody' (first: {path}, line 4)\n"
+        "llmcost: on w-mini: 1 record it has no price for, not in its total: w-mini has no price on or before "
+        "2026-04-08 (its first price is from 2026-05-01)\n"
+    )
+    r = cli("check", "--usage", str(path), "--month", "2026-10", "--budget", "1", "--skip-unknown", *RATE, "-f", "csv")
+    assert r.code == 0
+    assert r.err.endswith(f"llmcost: skipped 1 record of nobody: unknown model 'nobody' (first: {path}, line 4)\n")

@@ -69,7 +69,8 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
     out.append(text + ".")
     for s in report["skipped"]:
         out.append(
-            f"Skipped: {s['records']:,} records of {clean(s['model'])}: {clean(s['reason'])} "
+            f"Skipped: {s['records']:,} record{'' if s['records'] == 1 else 's'} of {clean(s['model'])}: "
+            f"{clean(s['reason'])} "
             f"(first: {clean(s['first'])})"
         )
     fx = report.get("fx")

@@ -97,7 +97,8 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
         out.append(text)
     for s in report["skipped"]:
         out.append(
-            f"Skipped: {s['records']:,} records of {clean(s['model'])}: {clean(s['reason'])} "
+            f"Skipped: {s['records']:,} record{'' if s['records'] == 1 else 's'} of {clean(s['model'])}: "
+            f"{clean(s['reason'])} "
             f"(first: {clean(s['first'])})"
         )
     fx = report.get("fx")
@@ -113,6 +114,26 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
     for line in report["lines"]:
         for note in line["notes"]:
             out.append(f"Note: {_label(line, groups)}: {note}")
+    return out
+
+
+def _n(records: int) -> str:
+    return f"{records:,} record{'' if records == 1 else 's'}"
+
+
+def unshown(report: dict[str, Any]) -> list[str]:
+    """What a CSV report cannot carry (it has a row per group only): the records skipped and the
+    records a what-if model has no price for; the CLI says them on stderr."""
+    out = [
+        f"skipped {_n(s['records'])} of {clean(s['model'])}: {clean(s['reason'])} (first: {clean(s['first'])})"
+        for s in report["skipped"]
+    ]
+    out += [
+        f"on {clean(w['model'])}: {_n(w['unpriced_records'])} it has no price for, not in its total: "
+        + "; ".join(clean(r) for r in w["unpriced_reasons"])
+        for w in report["what_if"]
+        if w["unpriced_records"]
+    ]
     return out
 
 

@@ -85,5 +85,9 @@ def check_usage(
     _emit(render_spend(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
     if not (fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()):  # else the table just said it
         typer.echo(f"llmcost: {report['summary']}", err=True)
+    if fmt == "csv":  # the other formats list the skipped records; a CSV has a row per project only
+        for s in skipped:
+            n = f"{s['records']:,} record{'' if s['records'] == 1 else 's'}"
+            typer.echo(f"llmcost: skipped {n} of {s['model']}: {s['reason']} (first: {s['first']})", err=True)
     if report["verdict"] != "pass":
         raise typer.Exit(1)

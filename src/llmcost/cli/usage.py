@@ -182,3 +182,8 @@ def usage_command(
         tokenizer_notes=notes,
     )
     _emit(render_usage(report, fmt, color=_color(), width=_width()), fmt)
+    if fmt == "csv":  # the table, markdown and JSON list them; a CSV has a row per group only
+        from ..render_usage import unshown
+
+        for line in unshown(report):
+            typer.echo(f"llmcost: {line}", err=True)
