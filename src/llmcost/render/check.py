@@ -110,14 +110,25 @@ def check_report(verdict: Any, head: dict[str, Any]) -> dict[str, Any]:
                 {"what": what, "baseline": theirs, "current": ours} for what, theirs, ours in comp.differences
             ],
         }
+    by_name = _lines_by_name(report)  # one lookup per failure, not a scan of the lines (30,000 failures: 22 s)
     report["failures"] = [
-        {"kind": f.kind, "name": f.name, "message": _failure_text(f, report)} for f in verdict.failures
+        {"kind": f.kind, "name": f.name, "message": _failure_text(f, report, by_name)} for f in verdict.failures
     ]
     report["summary"] = check_summary(report)
     return report
 
 
-def _failure_text(failure: Any, report: dict[str, Any]) -> str:  # budget.Failure
+def _lines_by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each name's first line."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for line in report["lines"]:
+        by_name.setdefault(line.get("name"), line)
+    return by_name
+
+
+def _failure_text(  # failure: a budget.Failure
+    failure: Any, report: dict[str, Any], by_name: dict[str, dict[str, Any]] | None = None
+) -> str:
     cur = report["currency"]
     base = report["baseline"]
     if failure.name is None:
@@ -125,7 +136,7 @@ def _failure_text(failure: Any, report: dict[str, Any]) -> str:  # budget.Failur
         limit = base and base["max_increase"]
         allowed = "allowed"
     else:
-        who, item = failure.name, next(line for line in report["lines"] if line.get("name") == failure.name)
+        who, item = failure.name, (by_name or _lines_by_name(report))[failure.name]
         limit = base and base["max_increase_per_workload"]
         allowed = "allowed per workload"
     if failure.kind == "over_budget":
