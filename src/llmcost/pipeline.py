@@ -194,7 +194,7 @@ def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, An
     reading_error: Exception | None = None
     # An executor, not a multiprocessing.Pool: a worker that dies (killed, out of memory) fails the
     # run with BrokenProcessPool instead of leaving it waiting for ever.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_ctrl_c)
     try:
         for chunk, reading_error in _chunks(rows):
             if chunk:
@@ -209,6 +209,15 @@ def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, An
     if reading_error is not None:
         raise reading_error
     return total
+
+
+def _ignore_ctrl_c() -> None:
+    """In a worker: Ctrl-C (SIGINT to the whole process group) is this process's to handle, not the workers':
+    the CLI stops with exit 130 and no TOTAL row, and shutting the pool down ends them.  A worker that took it
+    too would print its own KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_result(result: Result, write: Callable[[str], None], total: Decimal) -> Decimal:
