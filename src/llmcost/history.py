@@ -18,6 +18,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from .book import UNITS, Band, Model, PriceBook, PriceEntry
+from .dates import parse_day
 from .errors import UsageError
 from .money import CONTEXT, exact, percent, round_to
 
@@ -126,7 +127,7 @@ def parse_date(text: str | None, what: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        return parse_day(text.strip())
     except ValueError:
         raise UsageError(f"{what}: {text!r} is not a date (use YYYY-MM-DD)") from None
 

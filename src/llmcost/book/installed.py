@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths, resources
+from ..dates import parse_day
 from ..errors import InputError
 
 STATE_VERSION = 1
@@ -116,6 +117,8 @@ def _installed(raw: Any) -> Installed | None:
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
             raise ValueError(f"{key} is not text")
+        if key == "book_date" and value is not None:
+            parse_day(value)  # ValueError: not a YYYY-MM-DD date
         optional[key] = value
     return Installed(**text, book_date=optional["book_date"], sha256=optional["sha256"])
 
@@ -254,7 +257,7 @@ def active() -> ActiveBook:
         raise InputError("the installed price-book update is missing; 'llmcost prices reset' returns to the "
                          "shipped book", source=str(folder))
     ours = shipped_date()
-    theirs = date.fromisoformat(update.book_date) if update.book_date else None
+    theirs = parse_day(update.book_date) if update.book_date else None
     if ours is not None and (theirs is None or ours > theirs):
         return ActiveBook("shipped", shipped, __version__, book_date=ours, unused=update, shipped_date=ours,
                           unused_reason=f"the book shipped with llmcost {__version__} is newer "

@@ -14,6 +14,7 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from ..dates import parse_day
 from ..errors import PriceBookError
 from ..money import FxRate
 from ..yamlsafe import Locator
@@ -75,7 +76,7 @@ def _schema_check(data: Any, schema_name: str, source: str, locator: Locator) ->
 
 def _date(text: str, source: str, line: int | None, what: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)
     except ValueError:
         raise PriceBookError(f"{what}: {text!r} is not a real date", source=source, line=line) from None
 
