@@ -7,6 +7,7 @@ lines (`pip install …`) are run by .ci/run itself, so they are not repeated he
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -74,7 +75,7 @@ def _python_examples() -> list[tuple[str, str]]:
             continue
         if kind is not None:
             lines.append(line)
-    return [(code, out) for (k1, code), (k2, out) in zip(blocks, blocks[1:]) if k1 == "python" and k2 == "text"]
+    return [(code, out) for (k1, code), (k2, out) in itertools.pairwise(blocks) if k1 == "python" and k2 == "text"]
 
 
 PYTHON_EXAMPLES = _python_examples()
