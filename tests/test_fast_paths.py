@@ -211,10 +211,21 @@ def test_total_rows_and_blank_lines_in_parallel(monkeypatch):
     lines = rows(30)
     lines[8] = ""
     lines[12] = " , ,\t, , , , "  # blank too: every cell blank
-    lines[15] = "TOTAL,,,,,,"
-    data = "\r\n".join([HEADER, *lines])
+    data = "\r\n".join([HEADER, *lines, "TOTAL,,,,,,", "", " , , , , , , "])  # llmcost's own, last: skipped
     sequential, parallel, used = both_ways(monkeypatch, data, "-f", "csv")
     assert used and sequential.code == 0 and parallel == sequential
+
+
+def test_a_total_row_with_rows_after_it_is_the_same_error_in_parallel(monkeypatch):
+    lines = rows(30)
+    lines[15] = "TOTAL,,,,,,"  # with rows after it: an error, the same both ways
+    data = "\r\n".join([HEADER, *lines])
+    sequential, parallel, used = both_ways(monkeypatch, data, "-f", "csv")
+    assert used and sequential.code == 2 and parallel == sequential
+    assert sequential.err == (
+        "llmcost: error: <stdin>, line 17: a TOTAL row with workload rows after it (line 18); only llmcost's own "
+        "total row, the last row of the file, is skipped\n"
+    )
 
 
 # -- 5. the hand-written __init__ of the frozen dataclasses made once per row ----------------------

@@ -29,7 +29,7 @@ from typing import Any
 
 from .calculator import Line
 from .errors import InputError, UsageError
-from .money import CONTEXT, FxRate, exact_sum, round_money, round_to, ungroup
+from .money import CONTEXT, SUM_CONTEXT, FxRate, exact_sum, round_money, round_to, ungroup
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -74,6 +74,7 @@ TENTH = Decimal("0.1")
 MAX_LIMIT = Decimal(10) ** 15  # an increase limit, as an amount or a percentage
 MAX_BASELINE_BYTES = 64 * 1024 * 1024  # a --baseline JSON report
 MAX_BASELINE_AMOUNT = Decimal(10) ** 100  # far above any bill llmcost can write; keeps arithmetic finite
+MIN_BASELINE_STEP = Decimal("1E-100")  # at most 100 digits after the point (llmcost writes 2)
 
 
 def parse_limit(text: str, what: str) -> Limit:
@@ -223,7 +224,12 @@ def _amount(value: Any, what: str, bad: Any) -> Decimal:
             amount = Decimal(value.strip())
         except InvalidOperation:
             amount = None
-        if amount is not None and amount.is_finite() and abs(amount) <= MAX_BASELINE_AMOUNT:
+        if (
+            amount is not None
+            and amount.is_finite()
+            and abs(amount) <= MAX_BASELINE_AMOUNT
+            and amount == amount.quantize(MIN_BASELINE_STEP, context=SUM_CONTEXT)  # 1E-999: a ratio overflows
+        ):
             return amount
     raise bad(f'{what} is {_shown(value)}, not an amount such as "12.34"')
 
@@ -329,7 +335,7 @@ def _usage(estimate: Decimal, budget: Amount | None) -> tuple[Decimal | None, De
 def _change(name: str, before: Decimal | None, after: Decimal | None, limit: Limit | None) -> Change:
     with localcontext(CONTEXT):
         b, a = before or ZERO, after or ZERO
-        delta = a - b
+        delta = SUM_CONTEXT.subtract(a, b)  # exact: a baseline's 10^100 minus 301.40 needs 103 digits
         ratio = delta / b if b else None
     if before is None:
         status = "added"

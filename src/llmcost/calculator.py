@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, getcontext, setcontext
+from decimal import Decimal, Inexact, getcontext, setcontext
 
 from .book import Band, Model, NoPriceError, PriceEntry
-from .money import CONTEXT, FxRate, exact, exact_sum
+from .errors import InputError
+from .money import CONTEXT, EXACT_CONTEXT, FxRate, exact, exact_sum
 from .workload import Workload
 
 ZERO = Decimal(0)
@@ -119,6 +120,19 @@ class Bill:
         return cls(currency, as_of, fx, tuple(lines), tuple(skipped), exact_sum(line.total for line in lines))
 
 
+class TooManyDigits(InputError):
+    """A workload whose numbers have so many significant digits that its bill needs more than the 60 digits
+    llmcost computes with: refused, because rounding there could move a cent."""
+
+    def __init__(self, workload: Workload):
+        where = f"{workload.origin}: " if workload.origin else ""
+        super().__init__(
+            f"{where}the numbers of this workload have too many significant digits for the bill to be computed exactly "
+            "(a product needs more than 60 digits)",
+            hint="write the requests, tokens, ratios and rates with fewer digits",
+        )
+
+
 class CannotServe(Exception):
     """Internal: a model can't price this workload (too long for its context, no price yet)."""
 
@@ -196,7 +210,7 @@ def price_line(
         )
     notes: list[str] = []
     saved = getcontext()  # setcontext() costs less than localcontext(), which copies CONTEXT every call
-    setcontext(CONTEXT)
+    setcontext(EXACT_CONTEXT)  # a product past 60 digits raises Inexact: refused, never rounded
     try:
         r = workload.requests_per_month
         batch_share, cache_share = workload.batch_ratio, workload.cached_ratio
@@ -256,16 +270,18 @@ def price_line(
             monthly_tokens = r * (workload.input_tokens + workload.output_tokens)
             if monthly_tokens > 0:
                 covered = min(Decimal(quota.tokens), monthly_tokens)
-                credit = -(subtotal * covered / monthly_tokens)
+                credit = -CONTEXT.divide(subtotal * covered, monthly_tokens)  # a share: rounds at 60 digits
                 notes.append(
                     f"free quota of {quota.tokens:,} tokens "
                     f"({'every month' if quota.period == 'month' else 'once, first month only'}) applied"
                 )
         elif free_quota:
             notes.append("no free quota published")
+        # A free quota's share is a quotient rounded to 60 digits: what is computed from it rounds there too.
+        after = CONTEXT if credit else EXACT_CONTEXT
         off = ZERO
         if discount:
-            off = -((subtotal + credit) * discount)
+            off = -after.multiply(after.add(subtotal, credit), discount)
             notes.append(f"your discount of {exact(discount * 100)}% applied")
         if missing_cache:
             notes.append(NO_CACHE_PRICE)
@@ -291,21 +307,24 @@ def price_line(
 
         # The total converted once, from the exact total: a CNY→USD quotient per part would leave
         # their rounding in the sum (a 100% discount came to -3.3E-68 instead of 0).
-        total = input_cost + output_cost + credit + off
+        total = after.add(after.add(after.add(input_cost, output_cost), credit), off)
         if model.currency != currency:
             if fx is None:
                 raise CannotServe(
                     f"{model.id} is priced in {model.currency}: no USD/CNY rate on or before "
                     f"{as_of.isoformat()} in the price book (pass --rate)"
                 )
-            convert, source = fx.convert, model.currency
+            convert, source, strict = fx.convert, model.currency, after is EXACT_CONTEXT
             input_cost, cached_cost, output_cost = (
-                convert(input_cost, source, currency),
-                convert(cached_cost, source, currency),
-                convert(output_cost, source, currency),
+                convert(input_cost, source, currency, strict=strict),
+                convert(cached_cost, source, currency, strict=strict),
+                convert(output_cost, source, currency, strict=strict),
             )
-            credit, off = convert(credit, source, currency), convert(off, source, currency)
-            total = convert(total, source, currency)
+            credit = convert(credit, source, currency, strict=strict)
+            off = convert(off, source, currency, strict=strict)
+            total = convert(total, source, currency, strict=strict)
+    except Inexact:
+        raise TooManyDigits(workload) from None
     finally:
         setcontext(saved)
     notes.extend(model_notes(model, entry, as_of) if static_notes is None else static_notes)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, getcontext, setcontext
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, CannotServe
 from .csvcells import protect
 from .errors import LlmcostError
-from .money import CONTEXT, exact, parse_currency, plain
+from .money import EXACT_CONTEXT, exact, parse_currency, plain
 from .render.bill import CsvStream, JsonLinesStream, JsonStream, Stream, csv_line
 from .render.report import quantity as _quantity
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
@@ -176,7 +177,7 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
         if model.currency != currency:
             if p.fx is None:
                 return None
-            convert = p.fx.convert
+            convert = partial(p.fx.convert, strict=True)
         bands = tuple(
             _Band(
                 band.up_to,
@@ -272,7 +273,7 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             model_notes,
         ) = plan
         saved = getcontext()
-        setcontext(CONTEXT)  # price_line's context (comparisons with a NaN raise in it)
+        setcontext(EXACT_CONTEXT)  # price_line's context (NaN comparisons and rounding raise: the general path)
         try:
             input_tokens = _number(row[in_at], ZERO, MAX_TOKENS)
             output_tokens = _number(row[out_at], ZERO, MAX_TOKENS)

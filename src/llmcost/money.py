@@ -13,13 +13,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
 
 from .errors import UsageError
 
 #: Arithmetic context for every computation: wide enough that prices (12 decimal
 #: places) times monthly token volumes (up to 10^18) are exact.
 CONTEXT = Context(prec=60, Emax=999, Emin=-999)
+
+#: CONTEXT that refuses to round: a workload is priced in it, so numbers written with so many significant
+#: digits that a product would need more than 60 raise ``decimal.Inexact`` (the workload is refused,
+#: ``TooManyDigits``) instead of being rounded silently, which could move a cent.  Only the CNY→USD
+#: quotient (QUOTIENT_CONTEXT) and a free quota's share are divisions that round, as documented.
+EXACT_CONTEXT = CONTEXT.copy()
+EXACT_CONTEXT.traps[Inexact] = True
 
 #: CNY→USD divides with 12 guard digits beyond CONTEXT, so that converting the quotient
 #: back (a product rounded to CONTEXT's 60 digits) gives the original amount exactly.
@@ -79,9 +86,10 @@ def parse_decimal(text: str, what: str) -> Decimal:
     return value
 
 
-#: CONTEXT with the one rounding rule: its quantize() rounds money (no localcontext per amount).
-_HALF_UP = CONTEXT.copy()
-_HALF_UP.rounding = ROUND_HALF_UP
+#: The one rounding rule as a context: its quantize() rounds money (no localcontext per amount).  As
+#: wide as SUM_CONTEXT: an exact sum, or a baseline's amount (up to 10^100), of any size rounds to the
+#: fen (with CONTEXT's 60 digits quantize() refused any amount from 10^58 up).
+_HALF_UP = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 
 
 def round_money(amount: Decimal) -> Decimal:
@@ -137,13 +145,14 @@ class FxRate:
     date: date | None
     source: str
 
-    def convert(self, amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
-        """USD→CNY multiplies (exact within 60 digits); CNY→USD divides with 12 guard digits,
-        so CNY→USD→CNY returns any amount of up to 60 significant digits exactly."""
+    def convert(self, amount: Decimal, from_currency: str, to_currency: str, *, strict: bool = False) -> Decimal:
+        """USD→CNY multiplies (exact within 60 digits; ``strict``: a product that needs more raises
+        ``decimal.Inexact``); CNY→USD divides with 12 guard digits, so CNY→USD→CNY returns any amount of
+        up to 60 significant digits exactly."""
         if from_currency == to_currency:
             return amount
         if from_currency == "USD" and to_currency == "CNY":
-            return CONTEXT.multiply(amount, self.usd_cny)
+            return (EXACT_CONTEXT if strict else CONTEXT).multiply(amount, self.usd_cny)
         if from_currency == "CNY" and to_currency == "USD":
             return QUOTIENT_CONTEXT.divide(amount, self.usd_cny)
         raise UsageError(f"cannot convert {from_currency} to {to_currency}")

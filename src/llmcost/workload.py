@@ -9,10 +9,10 @@ with a clear error instead of producing a nonsense bill.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, Inexact
 
 from .errors import UsageError
-from .money import CONTEXT
+from .money import EXACT_CONTEXT
 
 MAX_REQUESTS = Decimal(10) ** 12
 MAX_TOKENS = Decimal(10) ** 9
@@ -151,7 +151,10 @@ def monthly_requests(
         if days is None
         else check_number(days, names.days, minimum=Decimal(1), maximum=Decimal(MAX_DAYS), error=error)
     )
-    total = CONTEXT.multiply(per_day, days)  # exact: the default context keeps only 28 digits
+    try:
+        total = EXACT_CONTEXT.multiply(per_day, days)  # exact: the default context keeps only 28 digits
+    except Inexact:
+        raise error(f"{names.product}: too many significant digits to compute exactly (more than 60)") from None
     return check_number(total, names.product, maximum=MAX_REQUESTS, error=error)
 
 

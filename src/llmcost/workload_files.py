@@ -8,10 +8,10 @@ CSV: a header row is required.  Columns (case-insensitive, trimmed):
 
 ``currency`` is the currency of the row's budget.  The columns llmcost itself writes
 with ``--format csv`` (provider, input_cost, output_cost, total, …) are accepted and
-ignored, and its final ``TOTAL`` row is recognised, so a priced CSV can be read
-back.  Anything else — an unknown or duplicate column, a missing required column,
-a short or long row, a bad value — is an ``InputError`` naming the file, line and
-column.  Nothing is skipped silently.
+ignored, and its final ``TOTAL`` row is skipped (only as the last row: a TOTAL row with
+rows after it is an error), so a priced CSV can be read back.  Anything else — an
+unknown or duplicate column, a missing required column, a short or long row, a bad
+value — is an ``InputError`` naming the file, line and column.  Nothing is skipped silently.
 
 YAML::
 
@@ -277,19 +277,52 @@ class CsvRecords:
         self._keys = tuple(seen)
         self._pick = operator.itemgetter(*seen.values())  # at least 3 columns: always a tuple
         self._name_at, self._model_at = seen.get("name"), seen["model"]
+        if self._name_at is not None:
+            self._records = self._total_last(it)
+
+    def _is_total(self, record: str | list[str]) -> bool:
+        """Is this llmcost's own total row: a name cell of TOTAL and every other cell but the sums blank?"""
+        if "TOTAL" not in (record if isinstance(record, str) else "".join(record)):
+            return False  # the common case, one substring search
+        row = _split(record) if isinstance(record, str) else record
+        if self._name_at is None or len(row) != self._width or row[self._model_at].strip():
+            return False
+        return unprotect(row[self._name_at]).strip() == "TOTAL"
+
+    def _total_last(
+        self, records: Iterator[tuple[int, str | list[str]]]
+    ) -> Iterator[tuple[int, str | list[str]]]:
+        """The records without llmcost's own TOTAL row, which may only be the last row (blank lines may
+        follow it): a TOTAL row with rows after it would drop them from a sum, so it is an error."""
+        total_line = 0
+        for line, record in records:
+            if total_line:
+                cells = _split(record) if isinstance(record, str) else record
+                if "".join(cells).strip():
+                    raise InputError(
+                        f"a TOTAL row with workload rows after it (line {line}); only llmcost's own total "
+                        "row, the last row of the file, is skipped",
+                        source=self.name,
+                        line=total_line,
+                    )
+            elif self._is_total(record):
+                total_line = line
+            else:
+                yield line, record
 
     def records(self) -> Iterator[tuple[int, str | list[str]]]:
         """The records not read yet: (first line, the line's text if it has no quote, else its cells)."""
         return self._records
 
     def cells(self, line: int, record: str | list[str]) -> list[str] | None:
-        """A record's cells, checked for shape; None for a blank line or llmcost's TOTAL row."""
+        """A record's cells, checked for shape; None for a blank line (llmcost's TOTAL row, the last
+        row, never gets here: ``records`` leaves it out)."""
         row = _split(record) if isinstance(record, str) else record
         if "'" in (record if isinstance(record, str) else "".join(record)):  # a cell protected against formulas
             row = [unprotect(cell) for cell in row]
         model = row[self._model_at] if len(row) == self._width else ""
         if model and not model.isspace():
-            return row  # the common case: the right width, a model: not blank, not the TOTAL row
+            return row  # the common case: the right width, a model: not blank
         if not "".join(row).strip():
             return None  # blank line: every cell blank
         if len(row) != self._width:
@@ -297,8 +330,6 @@ class CsvRecords:
             raise InputError(
                 f"{kind} row: {len(row)} fields where the header has {self._width}", source=self.name, line=line
             )
-        if self._name_at is not None and row[self._name_at].strip() == "TOTAL":
-            return None  # llmcost's own total row (no model), recomputed on the way out
         return row
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
+from ..dates import parse_day
 from ..errors import OutputError, UsageError
-from ..money import FxRate, parse_currency, parse_decimal
+from ..money import CONTEXT, FxRate, parse_currency, parse_decimal
 
 if TYPE_CHECKING:
     from ..api import EstimateRequest, Pricer
@@ -69,7 +70,7 @@ def _as_of(text: str | None) -> date:
     if text is None:
         return date.today()
     try:
-        return date.fromisoformat(text.strip())
+        return parse_day(text.strip())
     except ValueError:
         raise UsageError(f"--as-of: {text!r} is not a date (use YYYY-MM-DD)") from None
 
@@ -83,12 +84,17 @@ def _format(text: str, allowed: tuple[str, ...]) -> str:
     return name
 
 
+_RATE_STEP = Decimal("1E-12")
+
+
 def _fx(rate: str | None, book: PriceBook, as_of: date) -> FxRate | None:
     """--rate, or the book's rate in force on the as-of date (None if there is none yet)."""
     if rate is not None:
         value = parse_decimal(rate, "--rate")
         if value <= 0 or value > 1000:
             raise UsageError(f"--rate must be between 0 and 1000 CNY per USD, not {rate}")
+        if value.quantize(_RATE_STEP, context=CONTEXT) != value:  # 1E-999999 would overflow a CNY→USD bill
+            raise UsageError(f"--rate: at most 12 digits after the point, as in the price book, not {rate}")
         return FxRate(value, None, "--rate")
     return book.fx.at(as_of) if book.fx is not None else None
 
