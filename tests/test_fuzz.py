@@ -283,6 +283,8 @@ def near_valid_csv(draw) -> bytes:
                     "drop_column",
                     "no_header",
                     "case",
+                    "many_digits",
+                    "total_row",
                 ]
             )
         )
@@ -314,6 +316,13 @@ def near_valid_csv(draw) -> bytes:
             for row in rows:
                 if c < len(row):
                     row.pop(c)
+        elif kind == "many_digits":  # more significant digits than the 60 a bill is computed with
+            c = draw(st.integers(0, len(header) - 1))
+            if c < len(rows[r]):
+                digits = draw(st.text("0123456789", min_size=55, max_size=80))
+                rows[r][c] = draw(st.sampled_from(["0.", "1.", "2.4", "0.00"])) + digits
+        elif kind == "total_row":  # llmcost's own TOTAL row, anywhere: skipped only as the last row
+            rows.insert(draw(st.integers(0, len(rows))), ["TOTAL"] + [""] * (len(header) - 1))
         elif kind == "no_header":
             header = rows.pop(0) if len(rows) > 1 else header
         elif kind == "case":
@@ -534,6 +543,8 @@ def test_csv_reader_arbitrary_bytes(data):
 @example(data=csv_text([VALID_ROWS[1]]).replace("60000", "1e-999999999").encode(), currency="USD")
 @example(data=csv_text([VALID_ROWS[2]]).replace("b4o", "a\x00b").encode(), currency="CNY")
 @example(data=csv_text([VALID_ROWS[0]], [*HEADER[:-1], "model"]).encode(), currency="CNY")
+@example(data=csv_text([VALID_ROWS[1]]).replace("60000", "2.4" + "9" * 64).encode(), currency="CNY")  # issue 16
+@example(data=csv_text([VALID_ROWS[0], ["TOTAL"] + [""] * (len(HEADER) - 1), VALID_ROWS[1]]).encode(), currency="CNY")
 def test_csv_reader_near_valid(data, currency):
     parses_or_llmcost_error(read_workloads(data, "csv"), currency)
 
