@@ -215,3 +215,36 @@ def test_ctrl_c_in_a_parallel_stream_stops_quietly_with_130(tmp_path):
     assert done.returncode == 130, done.stderr.decode()
     assert b"Traceback" not in done.stderr and b"KeyboardInterrupt" not in done.stderr, done.stderr.decode()
     assert b"TOTAL" not in done.stdout
+
+
+# -- count on a folder an attacker filled ---------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_count_a_hostile_folder_lists_what_it_does_not_read(cli, tmp_path, monkeypatch):
+    """A FIFO (opening it would hang), a dangling link, a link loop and a folder that cannot be listed
+    are each reported as skipped, never opened, never an internal error, never dropped silently."""
+    (tmp_path / "a.txt").write_text("hello world", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "secret.txt").write_text("never counted", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # chmod 000 does not stop root, who runs CI here
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    r = cli("count", "-m", "alpha-lite", str(tmp_path), "-f", "json")
+    assert (r.code, r.err) == (0, "")
+    report = json.loads(r.out)
+    assert [c["input"] for c in report["counts"]] == [str(tmp_path / "a.txt")]
+    assert report["skipped"] == [
+        {"input": str(tmp_path / "dangling"), "reason": "broken symbolic link (its target does not exist)"},
+        {"input": str(tmp_path / "loop"), "reason": "not read: Too many levels of symbolic links"},
+        {"input": str(tmp_path / "pipe"), "reason": "not a regular file (a named pipe)"},
+        {"input": str(tmp_path / "locked"), "reason": "folder not read: Permission denied"},
+    ]
