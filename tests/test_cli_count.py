@@ -107,3 +107,20 @@ def test_a_fifo_in_a_folder_is_listed_not_opened(cli, tmp_path):
     report = json.loads(r.out)
     assert [c["input"] for c in report["counts"]] == [str(tmp_path / "a.txt")]
     assert report["skipped"] == [{"input": str(tmp_path / "pipe"), "reason": "not a regular file (a named pipe)"}]
+
+
+def test_a_counted_estimate_is_labelled_on_the_line_in_estimate_and_compare(cli):
+    args = ["--prompt", "你好，世界 hello world", "--requests-per-month", "1000", "--as-of", "2025-01-01"]
+    r = cli("estimate", "-m", "alpha-lite", "-m", "beta-4o", *args, "--output-sample", "ok.", "-f", "json")
+    notes = {line["model"]: line["notes"] for line in json.loads(r.out)["lines"]}
+    label = "alpha rule, 1 token = 1 汉字 or 4 letters + ours"
+    assert notes == {
+        "alpha-lite": [f"input tokens are an estimate ({label})", f"output tokens are an estimate ({label})"],
+        "beta-4o": [],  # o200k_base: exact
+    }
+    r = cli("compare", "-m", "alpha-lite", "-m", "beta-4o", *args, "--output-tokens", "5")
+    assert (r.code, r.err) == (0, "")
+    assert f"Note: alpha-lite: input tokens are an estimate ({label})\n" in r.out
+    assert "Note: beta-4o" not in r.out
+    r = cli("estimate", "-m", "alpha-lite", "--input-tokens", "7", "--output-tokens", "5", *args[2:], "-f", "json")
+    assert json.loads(r.out)["lines"][0]["notes"] == []  # numbers given, nothing estimated

@@ -208,7 +208,12 @@ def price_line(
             f"{model.id} cannot serve {workload.input_tokens} input tokens per request "
             f"(context window {model.context_window})"
         )
-    notes: list[str] = []
+    # a count from text by an estimate rule is labelled as one on the line, not only in JSON
+    notes = [
+        f"{what} tokens are an estimate ({method.removeprefix('estimate: ')})"
+        for what, method in (("input", workload.input_method), ("output", workload.output_method))
+        if method.startswith("estimate")
+    ]
     saved = getcontext()  # setcontext() costs less than localcontext(), which copies CONTEXT every call
     setcontext(EXACT_CONTEXT)  # a product past 60 digits raises Inexact: refused, never rounded
     try:
