@@ -847,9 +847,9 @@ def test_price_file_errors_reach_every_command(cli, tmp_path):
 def test_unknown_tokenizer_names_the_model_and_file(cli, tmp_path):
     path = write(tmp_path, "gamma.yaml", gamma(tokenizer="klingon-bpe"))
     known = (
-        "known: alpha-estimate, cl100k_base, claude-estimate, deepseek, doubao-estimate, ernie-estimate, "
+        "known: alpha-estimate, cl100k_base, claude-estimate, deepseek, deepseek-v4, doubao-estimate, ernie-estimate, "
         "gemini-estimate, glm-estimate, hunyuan-estimate, kimi-estimate, minimax-estimate, o200k_base, qwen, "
-        "qwen-estimate, spark-estimate"
+        "qwen-estimate, qwen3.5, spark-estimate"
     )
     message = f"{path}: model gamma-1: unknown tokenizer 'klingon-bpe' ({known})"
     assert_bad(cli("count", "-m", "gamma-1", "hello", "--prices", path), message)
