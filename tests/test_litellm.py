@@ -247,7 +247,7 @@ def test_export_writes_the_book_per_token_at_the_as_of_date():
         "prices": "per token, the price in force on as_of",
         "price_book": prices.load_only(BOOK).digest,
         "usd_cny": {"rate": "7.2", "date": "2024-06-03", "source": "https://example.com/fx/2"},
-        "converted": "CNY to USD, 12 significant digits",
+        "converted": "CNY to USD, 12 significant digits, at most 18 decimals",
     }
     assert list(data) == ["_llmcost", "alpha-free", "alpha-lite", "alpha-pro", "beta-4o"]
     assert data["beta-4o"] == {
@@ -262,7 +262,8 @@ def test_export_writes_the_book_per_token_at_the_as_of_date():
     }
     assert '"input_cost_per_token": 2.5e-06,' in r.out  # the Decimal's own digits, as LiteLLM writes them
     assert data["alpha-pro"]["input_cost_per_token"] == Decimal("1.11111111111e-07")
-    assert data["alpha-lite"]["input_cost_per_token"] == Decimal("4.16666666667e-08")  # 0.0003 CNY per 1K
+    # 0.0003 CNY per 1K: 4.16666666667e-08 to 12 digits, 0.000000041666666667 to 18 decimals
+    assert data["alpha-lite"]["input_cost_per_token"] == Decimal("4.1666666667e-08")
 
 
 def test_export_in_cny_converts_usd_prices_and_to_a_file(tmp_path):
@@ -272,7 +273,7 @@ def test_export_in_cny_converts_usd_prices_and_to_a_file(tmp_path):
     data = load_json(out.read_text(encoding="utf-8"))
     assert data["beta-4o"]["input_cost_per_token"] == Decimal("0.000018")  # 2.5 × 7.2 per 1M
     assert data["alpha-pro"]["input_cost_per_token"] == Decimal("8E-7")  # CNY already: exact
-    assert data["_llmcost"]["converted"] == "USD to CNY, 12 significant digits"
+    assert data["_llmcost"]["converted"] == "USD to CNY, 12 significant digits, at most 18 decimals"
 
 
 def test_export_of_the_international_list():
@@ -338,6 +339,38 @@ def test_import_then_export_gives_the_same_per_token_prices(tmp_path):
             assert ours[key] == theirs[key], (name, key)
         assert ours["litellm_provider"] == theirs["litellm_provider"]
         assert ours["max_input_tokens"] == theirs.get("max_input_tokens", theirs.get("max_tokens"))
+
+
+def test_an_export_imports_back_to_the_same_per_token_prices(tmp_path):
+    """llmcost → LiteLLM → llmcost → LiteLLM: the same numbers, converted ones too (12 significant
+    digits and at most 18 decimals a token, which a price file holds: 12 decimals per 1M)."""
+    first = tmp_path / "first.json"
+    assert run("prices", "export", "-f", "litellm", "--as-of", "2025-03-15", "-o", str(first)).code == 0
+    out = tmp_path / "back.yaml"
+    r = run(
+        "prices", "import", "litellm", str(first), "--provider", "openai", "--effective", "2025-03-15", "-o", str(out)
+    )
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[1:] == ["      1  llmcost's _llmcost entry (it says how an export was written)"]
+    r = run("prices", "export", "-f", "litellm", "--as-of", "2025-03-15", "--prices", str(out))
+    again, before = load_json(r.out), load_json(first.read_text(encoding="utf-8"))
+    assert [k for k in before if k != "_llmcost"] == ["alpha-free", "alpha-lite", "alpha-pro", "beta-4o"]
+    for name, fields in before.items():
+        if name != "_llmcost":
+            assert again[name] == fields, name
+    # a price finer than a price file holds is counted, not rounded
+    fine = tmp_path / "fine.json"
+    fine.write_text(
+        '{"v/m": {"input_cost_per_token": 1.2345678901234567891e-07, "output_cost_per_token": 1e-06, '
+        '"litellm_provider": "v", "max_input_tokens": 1000}}',
+        encoding="utf-8",
+    )
+    r = run("prices", "import", "litellm", str(fine), "-o", str(tmp_path / "fine.yaml"))
+    assert (r.code, r.err) == (
+        2,
+        f"llmcost: error: {fine}: no entry to import (1 a price finer than 12 decimals "
+        "per 1M tokens (the price format's limit))\n",
+    )
 
 
 PER_TOKEN = st.decimals(min_value=0, max_value=Decimal("0.01"), places=18, allow_nan=False, allow_infinity=False)

@@ -182,6 +182,12 @@ def per_million(value: Any, name: str, key: str, source: str) -> Decimal:
     return scaled
 
 
+def _too_fine(value: Decimal) -> bool:
+    """More decimals per 1M tokens than a price file holds (a per-token price with over 18)."""
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and -exponent > PRICE_PLACES
+
+
 def price_text(value: Decimal) -> str:
     """A Decimal as plain decimal text ("0.35", "3", never "3.5E-1" or "3E+1")."""
     text = format(value, "f")
@@ -236,6 +242,9 @@ def import_map(
         if name == "sample_spec":
             skipped["LiteLLM's sample_spec (it documents the fields)"] += 1
             continue
+        if name == "_llmcost" and isinstance(entry, dict):
+            skipped["llmcost's _llmcost entry (it says how an export was written)"] += 1
+            continue
         if not _NAME.match(name):
             raise InputError(
                 f"entry '{shown(name)}': not a model name (letters, digits and ._:/@+=~- only, at most 200)",
@@ -284,8 +293,11 @@ def import_map(
         if ident in ids:
             skipped[f"the same id as another entry once lowercased ({ident})"] += 1
             continue
-        ids[ident] = name
         above = threshold_prices(entry, name, source)
+        if any(_too_fine(v) for v in (*prices.values(), *(above[1].values() if above else ()))):
+            skipped[f"a price finer than {PRICE_PLACES} decimals per 1M tokens (the price format's limit)"] += 1
+            continue
+        ids[ident] = name
         for key in entry:
             if _is_price(key) and key not in PRICE_KEYS and (above is None or key not in above[2]):
                 dropped[key] += 1

@@ -36,8 +36,11 @@ from ..money import FxRate
 from .litellm import PROVENANCE_KEY, PROVIDER
 from .model import NoPriceError, PriceBook
 
-#: CNY → USD per-token prices keep this many significant digits (a quotient has no end).
+#: CNY → USD per-token prices keep this many significant digits (a quotient has no end), and at
+#: most 18 decimals (12 per 1M tokens, as a price file holds them: an export imports back).
 SIGNIFICANT = 12
+FINEST = Decimal("1e-18")
+FINEST_EXP = -18
 MILLION = Decimal(1_000_000)
 #: llmcost provider → (LiteLLM's litellm_provider, whether LiteLLM's names carry "provider/").
 LITELLM_PROVIDERS: dict[str, tuple[str, bool]] = {
@@ -150,7 +153,13 @@ def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None,
                 return value
             assert rate is not None
             used_rate = True
-            return context.divide(value, rate.usd_cny) if currency == "USD" else context.multiply(value, rate.usd_cny)
+            value = context.divide(value, rate.usd_cny) if currency == "USD" else context.multiply(value, rate.usd_cny)
+            exponent = value.as_tuple().exponent
+            return (
+                value.quantize(FINEST, ROUND_HALF_EVEN)
+                if isinstance(exponent, int) and exponent < FINEST_EXP
+                else value
+            )
 
         for ours, theirs in FIELDS:
             value = getattr(band, ours)
@@ -186,7 +195,8 @@ def export_map(book: PriceBook, as_of: date, currency: str, rate: FxRate | None,
             "date": rate.date.isoformat() if rate.date else None,
             "source": rate.source,
         }
-        meta["converted"] = f"{'CNY to USD' if currency == 'USD' else 'USD to CNY'}, {SIGNIFICANT} significant digits"
+        direction = "CNY to USD" if currency == "USD" else "USD to CNY"
+        meta["converted"] = f"{direction}, {SIGNIFICANT} significant digits, at most 18 decimals"
     text = dumps({"_llmcost": meta, **dict(sorted(out.items()))})
     return Exported(text, len(out), rate if used_rate else None, skipped, notes)
 
