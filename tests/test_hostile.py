@@ -248,3 +248,30 @@ def test_count_a_hostile_folder_lists_what_it_does_not_read(cli, tmp_path, monke
         {"input": str(tmp_path / "pipe"), "reason": "not a regular file (a named pipe)"},
         {"input": str(tmp_path / "locked"), "reason": "folder not read: Permission denied"},
     ]
+
+
+# -- usage records and --month: digits are 0-9 ------------------------------------------------------
+
+
+OTHER_DIGITS = ["²", "１７９０００００００", "２０２６-11-05T10:00:00+08:00", "2026-11-05T１０:00:00Z"]
+
+
+@pytest.mark.parametrize("timestamp", OTHER_DIGITS)
+def test_a_usage_timestamp_in_other_digits_is_refused(cli, tmp_path, monkeypatch, timestamp):
+    """'²'.isdigit() is true and Decimal('²') raises: it was an internal error; fullwidth digits were read."""
+    monkeypatch.setenv("LLMCOST_BOOK", str(DATA / "usage_book"))
+    path = write(tmp_path, "u.csv", f"timestamp,model,input_tokens,output_tokens\n{timestamp},w-mini,1000,100\n")
+    assert_bad(
+        cli("usage", path, "-f", "csv"),
+        f"{path}, line 2, column 'timestamp': {timestamp!r} is not a timestamp (write ISO 8601 with a zone, "
+        "e.g. 2026-10-01T09:30:00+08:00, or Unix seconds)",
+    )
+
+
+def test_a_month_in_fullwidth_digits_is_refused(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("LLMCOST_BOOK", str(DATA / "usage_book"))
+    path = write(tmp_path, "u.csv", "timestamp,model,input_tokens,output_tokens\n1790000000,w-mini,1000,100\n")
+    assert_bad(
+        cli("check", "--usage", path, "--budget", "100", "--month", "２０２６-１１"),
+        "--month: '２０２６-１１' is not a month (use YYYY-MM, e.g. 2026-11)",
+    )

@@ -83,7 +83,7 @@ class RecordError(Exception):
 
 # -- time zones and timestamps ------------------------------------------------------------
 
-_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE | re.ASCII)
 
 
 def parse_timezone(text: str) -> tzinfo:
@@ -112,7 +112,8 @@ def parse_timezone(text: str) -> tzinfo:
 
 _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
-    r"[ ]?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?"
+    r"[ ]?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?",
+    re.ASCII,  # digits are 0-9: '２０２６' or '²' is not a year
 )
 TIMESTAMP_HINT = "write ISO 8601 with a zone, e.g. 2026-10-01T09:30:00+08:00, or Unix seconds"
 _DAYS: dict[str, int] = {}
@@ -135,7 +136,7 @@ def _day_number(year: int, month: int, day: int, text: str) -> int:
 def parse_timestamp(text: str, zone: tzinfo | None) -> int:
     """ISO 8601 (with a zone, or without one when ``zone`` is given) or Unix seconds → Unix seconds."""
     text = text.strip()
-    if text.isdigit() or (text[:1].isdigit() and _is_unix(text)):
+    if text.isascii() and (text.isdigit() or (text[:1].isdigit() and _is_unix(text))):  # not '²', '１'
         return unix_seconds(Decimal(text))
     match = _TIMESTAMP.fullmatch(text)
     if match is None:
@@ -169,7 +170,7 @@ def parse_timestamp(text: str, zone: tzinfo | None) -> int:
 
 
 def _is_unix(text: str) -> bool:
-    return re.fullmatch(r"\d+\.\d+", text) is not None
+    return re.fullmatch(r"[0-9]+\.[0-9]+", text) is not None
 
 
 def unix_seconds(value: Decimal | int) -> int:

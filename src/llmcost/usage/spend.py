@@ -31,7 +31,7 @@ from .records import EPOCH, Record, day_date, local_day
 
 NO_PROJECT = "(no project)"
 MAX_BUDGET = Decimal(10) ** 15
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)  # digits are 0-9, as in every date llmcost reads
 ZERO = Decimal(0)
 
 
