@@ -275,3 +275,10 @@ def test_a_month_in_fullwidth_digits_is_refused(cli, tmp_path, monkeypatch):
         cli("check", "--usage", path, "--budget", "100", "--month", "２０２６-１１"),
         "--month: '２０２６-１１' is not a month (use YYYY-MM, e.g. 2026-11)",
     )
+
+
+def test_a_usage_token_count_that_is_a_superscript_is_refused(cli, tmp_path, monkeypatch):
+    """'²'.isdigit() is true and int('²') raises: it was an internal error."""
+    monkeypatch.setenv("LLMCOST_BOOK", str(DATA / "usage_book"))
+    path = write(tmp_path, "u.csv", "timestamp,model,input_tokens,output_tokens\n1790000000,w-mini,²,100\n")
+    assert_bad(cli("usage", path, "-f", "csv"), f"{path}, line 2, column 'input_tokens': '²' is not a token count")

@@ -103,7 +103,7 @@ def _download(url: str, where: str, timeout: float, max_bytes: int, user_agent: 
     try:
         with opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
-            if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+            if length is not None and length.strip().isascii() and length.strip().isdigit() and int(length) > max_bytes:
                 raise InputError(f"the server sends {int(length):,} bytes; an archive may have at most "
                                  f"{max_bytes:,}", source=where)
             body = bytearray()

@@ -51,7 +51,7 @@ def _schema_check(data: Any, schema_name: str, source: str, locator: Locator) ->
         _compiled(schema_name)(data)
     except fastjsonschema.JsonSchemaValueException as exc:
         # fastjsonschema gives list indexes as strings ("0"); as ints they find the YAML line.
-        path = [int(p) if isinstance(p, str) and p.isdigit() else p for p in (exc.path or [])[1:]]
+        path = [int(p) if isinstance(p, str) and p.isascii() and p.isdigit() else p for p in (exc.path or [])[1:]]
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "top level"
         message = exc.message.split(" must ", 1)
         problem = "must " + message[1] if len(message) == 2 else exc.message

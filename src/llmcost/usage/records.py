@@ -208,7 +208,7 @@ def tokens(value: Any, column: str) -> int:
         number = value
     elif isinstance(value, str):
         text = value.strip()
-        if text.isdigit() and len(text) < 16:
+        if text.isdecimal() and len(text) < 16:  # not isdigit(): '²' is a digit int() refuses
             number = int(text)
         elif text == "":
             raise RecordError("no token count (an empty cell)", column)
