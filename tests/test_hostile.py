@@ -282,3 +282,12 @@ def test_a_usage_token_count_that_is_a_superscript_is_refused(cli, tmp_path, mon
     monkeypatch.setenv("LLMCOST_BOOK", str(DATA / "usage_book"))
     path = write(tmp_path, "u.csv", "timestamp,model,input_tokens,output_tokens\n1790000000,w-mini,²,100\n")
     assert_bad(cli("usage", path, "-f", "csv"), f"{path}, line 2, column 'input_tokens': '²' is not a token count")
+
+
+def test_two_workloads_of_one_name_one_over_budget(cli, tmp_path):
+    """Found by the CLI fuzzer: the failure looked up the first line of that name, which had no budget."""
+    path = write(tmp_path, "w.csv", f"{HEADER},budget\n{GOOD_ROW},\n{GOOD_ROW},1\n")
+    r = cli("check", path, *AS_OF)
+    verdict = "llmcost: check failed: 1 of 2 workloads over budget (1 with a budget); total ¥120.00\n"
+    assert (r.code, r.err) == (1, verdict)
+    assert any("bot is over budget: ¥60.00 of ¥1.00" in line for line in r.out.splitlines()), r.out

@@ -118,16 +118,16 @@ def check_report(verdict: Any, head: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def _lines_by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each name's first line."""
-    by_name: dict[str, dict[str, Any]] = {}
+def _lines_by_name(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each name's lines (two workloads may share a name)."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
     for line in report["lines"]:
-        by_name.setdefault(line.get("name"), line)
+        by_name.setdefault(line.get("name"), []).append(line)
     return by_name
 
 
 def _failure_text(  # failure: a budget.Failure
-    failure: Any, report: dict[str, Any], by_name: dict[str, dict[str, Any]] | None = None
+    failure: Any, report: dict[str, Any], by_name: dict[str, list[dict[str, Any]]] | None = None
 ) -> str:
     cur = report["currency"]
     base = report["baseline"]
@@ -136,7 +136,10 @@ def _failure_text(  # failure: a budget.Failure
         limit = base and base["max_increase"]
         allowed = "allowed"
     else:
-        who, item = failure.name, (by_name or _lines_by_name(report))[failure.name]
+        named = (by_name or _lines_by_name(report))[failure.name]
+        # an over-budget failure is about a line with a budget (a same-named line may have none)
+        item = next((line for line in named if failure.kind != "over_budget" or line["budget"] is not None), named[0])
+        who = failure.name
         limit = base and base["max_increase_per_workload"]
         allowed = "allowed per workload"
     if failure.kind == "over_budget":
