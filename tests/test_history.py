@@ -55,10 +55,14 @@ def test_history_table_has_a_chart_of_price_over_time(cli):
 
 
 def test_no_chart_for_a_single_price_nor_in_json_or_csv(cli):
-    assert "Input price per 1M" not in cli("history", "alpha-pro", *AS_OF).out
+    # exit 0 and a report each time: an empty output would pass the `not in` checks
+    single = cli("history", "alpha-pro", *AS_OF)
+    assert single.code == 0 and "alpha-pro" in single.out
+    assert "Input price per 1M" not in single.out
     for fmt in ("json", "csv"):
-        out = cli("history", "alpha-lite", *AS_OF, "-f", fmt).out
-        assert "█" not in out and "Input price per 1M" not in out
+        r = cli("history", "alpha-lite", *AS_OF, "-f", fmt)
+        assert r.code == 0 and "2024-05-15" in r.out
+        assert "█" not in r.out and "Input price per 1M" not in r.out
 
 
 def test_history_markdown_has_a_plain_text_chart(cli):

@@ -293,7 +293,9 @@ def test_free_quota_is_off_by_default(cli):
     # 0.5M × 0.8 = 0.40 + 0.5M × 2 = 1.00 → 1.40, nothing credited
     line = one_line(cli, *QUOTA)
     assert money(line, "free_quota", "total") == ("0.00", "1.40") and line["notes"] == []
-    assert "Free quota" not in cli("estimate", *QUOTA).out
+    table = cli("estimate", *QUOTA)
+    assert table.code == 0 and "¥1.40" in table.out  # a bill, without the column (not an empty output)
+    assert "Free quota" not in table.out
 
 
 def test_free_quota_is_credited_as_its_own_field_when_asked(cli):
