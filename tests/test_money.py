@@ -115,6 +115,12 @@ def test_exact(amount, text):
     assert exact(D(amount)) == text
 
 
+def test_exact_keeps_more_digits_than_the_default_context():
+    # normalize() in the default context (28 digits) would round this 40-digit amount
+    amount = D("123456789012345678901234567890.1234567890")
+    assert exact(amount) == "123456789012345678901234567890.123456789"
+
+
 def test_exact_sum_keeps_every_digit():
     # the default context keeps 28 digits: 10^30 + 0.01 would lose the fen there
     amounts = [D(10) ** 30, D("0.01"), D("-0.005"), D("0.000000000000000000000000000001")]
