@@ -17,7 +17,16 @@ import pytest
 from conftest import DATA
 
 from llmcost import book as prices
-from llmcost.calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, Bill, CannotServe, model_notes, price_line
+from llmcost.calculator import (
+    NO_BATCH_PRICE,
+    NO_CACHE_PRICE,
+    Bill,
+    CannotServe,
+    Skipped,
+    band_label,
+    model_notes,
+    price_line,
+)
 from llmcost.money import FxRate
 from llmcost.workload import Workload
 
@@ -262,3 +271,78 @@ def test_a_book_not_checked_for_more_than_90_days_says_so():
 def test_static_notes_given_by_the_caller_replace_the_computed_ones():
     result = line(w("gamma-write", 1, 1, 1), as_of="2027-01-31", static_notes=("given",))
     assert result.notes == ("given",)
+
+
+# -- what a line and a bill carry ------------------------------------------------------------
+
+
+def test_a_line_carries_its_workload_model_requests_and_no_tier_when_flat():
+    workload = w("alpha-pro", 1000, 1000, 1000)
+    result = line(workload, as_of="2024-06-01", book=V1)
+    assert (result.workload, result.model, result.requests, result.tier) == (
+        workload,
+        V1.models["alpha-pro"],
+        D(1000),
+        None,
+    )
+    assert result.entry == V1.models["alpha-pro"].prices[-1]
+
+
+def test_a_bill_carries_what_it_was_made_of():
+    first = line(w("alpha-pro", 1000, 1000, 1000), as_of="2024-06-01", book=V1)
+    second = line(w("alpha-lite", 1000, 1000, 1000), as_of="2024-06-01", book=V1)  # 1M × 0.0003/1K + 1M × 0.0006/1K
+    skipped = [Skipped(w("beta-4o", 1, 1, 1), None, "no price")]
+    bill = Bill.of("CNY", date(2024, 6, 1), RATE, [first, second], skipped)
+    assert (bill.currency, bill.as_of, bill.lines, bill.skipped) == (
+        "CNY",
+        date(2024, 6, 1),
+        (first, second),
+        tuple(skipped),
+    )
+    assert bill.total == D("2.8") + D("0.9")
+
+
+def test_band_label_names_the_band():
+    entry = V1.models["alpha-tiered"].prices[-1]
+    assert [band_label(entry, i) for i in range(3)] == ["≤32K", "32K-128K", ">128K"]
+
+
+def test_the_input_band_follows_the_output_length_too():
+    # gamma-out with band 1 (≤32K in, longer output) at 0.5 instead of 0.8 for input: a request with
+    # 201 output tokens pays band 1's input price: 1,000 × 1,000 × 0.5 = 0.5
+    model = V2.models["gamma-out"]
+    entry = model.prices[-1]
+    bands = (entry.bands[0], replace(entry.bands[1], input=D("0.5")), *entry.bands[2:])
+    model = replace(model, prices=(replace(entry, bands=bands),))
+    assert line(w("gamma-out", 1000, 1000, 201), model=model).input_cost == D("0.5")
+    assert line(w("gamma-out", 1000, 1000, 200), model=model).input_cost == D("0.8")
+
+
+def test_a_graduated_request_past_the_last_edge_pays_every_band():
+    # 200,000 input tokens: 32,000 × 0.8 + 96,000 × 1.2 + 72,000 × 2.4 = 25,600 + 115,200 + 172,800 per 1M
+    # → 313,600 / 1M × 1,000 requests = 313.6; output 0 (band 3)
+    result = line(w("alpha-grad", 1000, 200000, 0), as_of="2025-06-01", book=V1)
+    assert (result.input_cost, result.tier) == (D("313.6"), "graduated >128K")
+
+
+def test_no_free_quota_published_is_said():
+    result = line(w("alpha-lite", 1000, 1000, 1000), as_of="2024-06-01", book=V1, free_quota=True)
+    assert result.notes == ("no free quota published",) and result.free_quota == D(0)
+
+
+def test_a_discount_comes_off_after_the_free_quota():
+    # alpha-pro: 0.8 + 2 = 2.8, a quarter free → 2.1; 10% of that off → -0.21; total 1.89
+    result = line(w("alpha-pro", 1000, 1000, 1000), as_of="2024-06-01", book=V1, free_quota=True, discount=D("0.1"))
+    assert (result.free_quota, result.discount, result.total) == (D("-0.7"), D("-0.21"), D("1.89"))
+    assert result.notes == (
+        "free quota of 500,000 tokens (once, first month only) applied",
+        "your discount of 10% applied",
+    )
+
+
+def test_no_exchange_rate_for_a_model_in_the_other_currency():
+    with pytest.raises(CannotServe) as caught:
+        price_line(w("beta-4o", 1, 1, 1), V1.models["beta-4o"], as_of=date(2024, 6, 1), currency="CNY", fx=None)
+    assert str(caught.value) == (
+        "beta-4o is priced in USD: no USD/CNY rate on or before 2024-06-01 in the price book (pass --rate)"
+    )
