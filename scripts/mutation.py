@@ -31,11 +31,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     "calculator": (["src/llmcost/calculator.py"], ["tests/test_calculator.py", "tests/test_calculator_v2.py"]),
     "book": (
         ["src/llmcost/book/model.py"],
-        ["tests/test_calculator.py", "tests/test_price_format_v2.py", "tests/test_mutation_kills.py"],
+        ["tests/test_book_model.py", "tests/test_calculator.py", "tests/test_calculator_v2.py",
+         "tests/test_price_format_v2.py", "tests/test_cli_estimate.py", "tests/test_bad_input.py"],
     ),
     "budget": (["src/llmcost/budget.py"], ["tests/test_budget.py", "tests/test_cli_check.py"]),
-    "fastrow": (["src/llmcost/fastrow.py"], ["tests/test_fast_paths.py"]),
-    "pipeline": (["src/llmcost/pipeline.py"], ["tests/test_fast_paths.py", "tests/test_guards.py"]),
+    "pipeline": (["src/llmcost/pipeline.py"], ["tests/test_fast_paths.py"]),
+    "fastrow": (["src/llmcost/fastrow.py"], ["tests/test_fast_paths.py", "tests/test_workloads.py"]),
     "usage_pricing": (["src/llmcost/usage/pricing.py"], ["tests/test_usage.py", "tests/test_bad_input_usage.py"]),
     "update": (["src/llmcost/book/update.py"], ["tests/test_book_update.py"]),
 }

@@ -157,3 +157,35 @@ def test_suggestions_are_at_most_three_close_names():
     # five names are close to "alpha-lte"; the three closest are suggested
     assert V1.suggest("alpha-lte") == ["alpha-lite", "alpha-tiered", "alpha-free"]
     assert V1.suggest("zzzz") == []
+
+
+@pytest.mark.parametrize(
+    "name, model_id",
+    [
+        ("alpha", "alpha-pro"),  # a family name: its flagship
+        ("阿尔法", "alpha-pro"),
+        ("alpha lite", "alpha-lite"),  # family name, a separator, the rest of the id
+        ("alpha_lite", "alpha-lite"),
+        ("ALPHA-Lite", "alpha-lite"),
+        ("阿尔法pro", "alpha-pro"),  # a Chinese family name needs no separator
+        ("  b4o ", "beta-4o"),
+    ],
+)
+def test_names_resolve(name, model_id):
+    assert V1.resolve(name).id == model_id
+
+
+@pytest.mark.parametrize("name", ["alphalite", "xxxxxxlite", "alpha-", "alpha lit"])
+def test_names_that_are_not_a_model(name):
+    from llmcost.errors import UnknownModelError
+
+    with pytest.raises(UnknownModelError):
+        V1.resolve(name)
+
+
+def test_an_empty_name_is_a_usage_error():
+    from llmcost.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        V1.resolve("  ")
+    assert caught.value.message == "empty model name"
