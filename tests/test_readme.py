@@ -169,8 +169,9 @@ PYTHON_EXAMPLES = _python_examples()
 def test_readme_python_example(code, expected, tmp_path):
     """The library examples run on the shipped book and print what the README shows."""
     env = {k: v for k, v in os.environ.items() if k not in ("LLMCOST_BOOK", "LLMCOST_PRICES")}
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected
 
