@@ -189,3 +189,43 @@ def test_an_empty_name_is_a_usage_error():
     with pytest.raises(UsageError) as caught:
         V1.resolve("  ")
     assert caught.value.message == "empty model name"
+
+
+def test_the_international_list_brings_its_own_retirement_unpriced_note():
+    model = V2.models["gamma-intl"]
+    intl = replace(model.intl, retired=date(2026, 6, 1), retired_source="https://example.com/r", note="intl note")
+    abroad = replace(model, intl=intl, note="cn note").in_region("intl")
+    assert (abroad.retired, abroad.retired_source, abroad.note, abroad.unpriced) == (
+        date(2026, 6, 1),
+        "https://example.com/r",
+        "intl note",
+        None,
+    )
+    with pytest.raises(NoPriceError, match="was retired on 2026-06-01"):
+        abroad.price_at(date(2026, 6, 1))
+    plain = replace(model, note="cn note").in_region("intl")  # no note of its own: the model's
+    assert (plain.note, plain.retired) == ("cn note", None)
+    only = V2.models["gamma-intl-only"]
+    assert only.unpriced is not None and only.in_region("intl").unpriced is None
+    unpriced = replace(model, intl=replace(model.intl, unpriced="not sold by the token", prices=())).in_region("intl")
+    with pytest.raises(NoPriceError) as caught:
+        unpriced.price_at(date(2026, 1, 1))
+    assert caught.value.message == "gamma-intl has no per-token price: not sold by the token"
+    assert caught.value.when == date(2026, 1, 1)
+
+
+def test_a_shutdown_error_says_when():
+    with pytest.raises(NoPriceError) as caught:
+        V2.models["gamma-dep"].price_at(date(2027, 1, 14))
+    assert (caught.value.model.id, caught.value.when) == ("gamma-dep", date(2027, 1, 14))
+
+
+def test_select():
+    assert V1.select() == []
+    assert [m.id for m in V1.select(providers=["beta"])] == ["beta-4o"]
+    assert len(V1.select(everything=True)) == len(V1.models)
+    from llmcost.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        V1.select(["beta-4o"], providers=["alpha", "alpha"])
+    assert caught.value.message == "beta-4o is a beta model, not in --provider alpha,alpha"
