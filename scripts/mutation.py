@@ -34,7 +34,10 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_book_model.py", "tests/test_calculator.py", "tests/test_calculator_v2.py",
          "tests/test_price_format_v2.py", "tests/test_cli_estimate.py", "tests/test_bad_input.py"],
     ),
-    "budget": (["src/llmcost/budget.py"], ["tests/test_budget.py", "tests/test_cli_check.py"]),
+    "budget": (
+        ["src/llmcost/budget.py"],
+        ["tests/test_budget_limits.py", "tests/test_budget.py", "tests/test_cli_check.py", "tests/test_bad_input.py"],
+    ),
     "pipeline": (["src/llmcost/pipeline.py"], ["tests/test_fast_paths.py"]),
     "fastrow": (["src/llmcost/fastrow.py"], ["tests/test_fast_paths.py", "tests/test_workloads.py"]),
     "usage_pricing": (["src/llmcost/usage/pricing.py"], ["tests/test_usage.py", "tests/test_bad_input_usage.py"]),
