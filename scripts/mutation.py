@@ -31,8 +31,14 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     "calculator": (["src/llmcost/calculator.py"], ["tests/test_calculator.py", "tests/test_calculator_v2.py"]),
     "book": (
         ["src/llmcost/book/model.py"],
-        ["tests/test_book_model.py", "tests/test_calculator.py", "tests/test_calculator_v2.py",
-         "tests/test_price_format_v2.py", "tests/test_cli_estimate.py", "tests/test_bad_input.py"],
+        [
+            "tests/test_book_model.py",
+            "tests/test_calculator.py",
+            "tests/test_calculator_v2.py",
+            "tests/test_price_format_v2.py",
+            "tests/test_cli_estimate.py",
+            "tests/test_bad_input.py",
+        ],
     ),
     "budget": (
         ["src/llmcost/budget.py"],
@@ -91,15 +97,20 @@ def run(name: str, fresh: bool) -> dict[str, int]:
     work = _prepare(name, fresh)
     mutmut = [sys.executable, "-c", "import sys; from mutmut.__main__ import cli; sys.exit(cli())"]
     env = {**os.environ, **ENV}
-    subprocess.run(
+    ran = subprocess.run(
         ["nice", "-n", "10", *mutmut, "run", "--max-children", "1"],
         cwd=work,
         env=env,
         check=False,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
-    subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
-    stats: dict[str, int] = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text(encoding="utf-8"))
+    (work / "mutmut-run.log").write_text(ran.stdout + ran.stderr, encoding="utf-8")
+    subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, env=env, check=False, capture_output=True)
+    found = work / "mutants" / "mutmut-cicd-stats.json"
+    if not found.exists():  # mutmut stopped before testing a mutant (a failing clean run, say)
+        sys.exit(f"{name}: mutmut gave no results; the end of its output:\n" + (ran.stdout + ran.stderr)[-3000:])
+    stats: dict[str, int] = json.loads(found.read_text(encoding="utf-8"))
     survivors = subprocess.run([*mutmut, "results"], cwd=work, env=env, capture_output=True, text=True).stdout
     (work / "survivors.txt").write_text(survivors, encoding="utf-8")
     return stats
