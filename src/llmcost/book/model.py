@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import InputError, UnknownModelError, UsageError
 from ..money import FxRate
+from . import names
 
 UNITS = {"1K": 1_000, "10K": 10_000, "1M": 1_000_000}
 SPECIAL_FILES = {"fx.yaml", "tokenizers.yaml", "holidays.yaml"}
@@ -340,13 +341,12 @@ class PriceBook:
 
     # -- lookup -----------------------------------------------------------
     def resolve(self, name: str) -> Model:
-        """An id, alias (case-insensitive) or family name/prefix → one model."""
+        """An id, alias (case-insensitive), family name, prefix form or vendor-qualified name → one model
+        (see ``book.names``)."""
         key = _norm(name)
         if not key:
             raise UsageError("empty model name")
-        ids = self._names.get(key)
-        if ids is None:
-            ids = self._family_match(key)
+        ids = self._names.get(key) or names.family_match(self, key) or names.qualified_match(self, key)
         if not ids:
             raise UnknownModelError(name, self.suggest(key))
         if len(ids) > 1:
@@ -355,30 +355,8 @@ class PriceBook:
             )
         return self.models[ids[0]]
 
-    def _family_match(self, key: str) -> tuple[str, ...]:
-        for fam in self.families:
-            for fname in fam.names:
-                fkey = _norm(fname)
-                if key == fkey and fam.flagship:
-                    return (fam.flagship,)
-                for sep in ("-", " ", "_", ""):
-                    if sep == "" and fkey.isascii():
-                        continue  # "qwenlong" is not "qwen-long"; "豆包pro-32k" may be
-                    if key.startswith(fkey + sep) and len(key) > len(fkey + sep):
-                        rest = key[len(fkey + sep) :]
-                        candidate = _norm(f"{fam.prefix}-{rest}")
-                        if candidate in self._names:
-                            return self._names[candidate]
-        return ()
-
     def suggest(self, key: str) -> list[str]:
-        hits = difflib.get_close_matches(key, list(self._names), n=3, cutoff=0.6)
-        out: list[str] = []
-        for hit in hits:
-            for model_id in self._names[hit]:
-                if model_id not in out:
-                    out.append(model_id)
-        return out[:3]
+        return names.suggest(self, key)
 
     def select(self, names: Iterable[str] = (), providers: Iterable[str] = (), everything: bool = False) -> list[Model]:
         """Models named, or all of the given providers, or all; in a stable order."""
@@ -401,5 +379,4 @@ class PriceBook:
         return chosen
 
 
-def _norm(name: str) -> str:
-    return " ".join(name.strip().lower().split())
+_norm = names.norm
