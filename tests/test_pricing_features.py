@@ -555,7 +555,7 @@ def test_compare_as_of(cli):
     assert april["cannot_serve"] == [
         {
             "model": "beta-4o",
-            "reason": "beta-4o has no price on or before 2024-04-01 (its first price is from 2024-05-13)",
+            "reason": "has no price on or before 2024-04-01 (its first price is from 2024-05-13)",
         }
     ]
     june = report(cli, *args, "--as-of", "2024-06-01")

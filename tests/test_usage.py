@@ -347,16 +347,18 @@ def test_skip_unknown_counts_and_reports(cli, tmp_path):
     rep = report(cli, path, "--skip-unknown")
     assert rep["records"] == 4 and rep["priced_records"] == 1
     assert rep["skipped"] == [
-        {"model": "nobody", "reason": "unknown model 'nobody'", "records": 2, "first": f"{path}, line 3"},
+        {"model": "nobody", "reason": "unknown model", "records": 2, "first": f"{path}, line 3"},
         {
             "model": "ml-old",
-            "reason": "ml-old was retired on 2026-06-01, before 2026-07-01",
+            "reason": "was retired on 2026-06-01, before 2026-07-01",
             "records": 1,
             "first": f"{path}, line 5",
         },
     ]
     table = cli("usage", path, "--skip-unknown", *RATE).out
-    assert f"Skipped: 2 records of nobody: unknown model 'nobody' (first: {path}, line 3)" in table
+    assert f"Not priced: 2 records of nobody: unknown model (first: {path}, line 3)" in table
+    assert f"Not priced: 1 record of ml-old: was retired on 2026-06-01, before 2026-07-01 (first: {path}, line 5)" in (
+        table)
 
 
 def test_naive_timestamp_needs_a_zone(cli, tmp_path):
@@ -402,7 +404,7 @@ def test_what_if_side_by_side(cli, tmp_path):
     totals = {w["model"]: w for w in rep["what_if"]}
     assert totals["w-mini"]["saving"] is None and totals["w-mini"]["unpriced_records"] == 1
     assert totals["w-mini"]["unpriced_reasons"] == [
-        "w-mini has no price on or before 2026-04-08 (its first price is from 2026-05-01)"
+        "has no price on or before 2026-04-08 (its first price is from 2026-05-01)"
     ]
     assert totals["w-cache"]["saving"] == str(Decimal(rep["total"]) - Decimal(totals["w-cache"]["total"]))
     assert any(

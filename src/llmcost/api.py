@@ -133,7 +133,7 @@ class Pricer:
                 regional = model.in_region(p.region)
                 entry = regional.price_at(p.as_of)
             except NoPriceError as exc:
-                raise CannotServe(exc.message) from None
+                raise CannotServe(model.id, exc.reason) from None
             if len(self._plans) >= self.CACHE_SIZE:
                 self._plans.clear()
             discount = p.discounts.get(model.id, p.discounts.get(model.provider))
@@ -304,11 +304,16 @@ def estimate(pricer: Pricer, request: EstimateRequest) -> Bill:
         try:
             lines.append(pricer.price(workload, model))
         except CannotServe as exc:
-            skipped.append(Skipped(workload, model, str(exc)))
+            skipped.append(Skipped(workload, model, exc.reason))
     if not lines:
-        raise InputError("no model could price this workload: " + "; ".join(s.reason for s in skipped))
+        raise InputError("no model could price this workload: " + "; ".join(_named(s) for s in skipped))
     lines.sort(key=lambda line: (line.total, line.model.provider, line.model.id))
     return pricer.bill(lines, skipped)
+
+
+def _named(skipped: Skipped) -> str:
+    """A model not priced, as one clause of an error: 'alpha-lite cannot serve …'."""
+    return f"{skipped.model.id} {skipped.reason}" if skipped.model is not None else skipped.reason
 
 
 @dataclass(frozen=True)
@@ -362,16 +367,16 @@ def compare(
                 )
                 lines.append(pricer.price(moved, model))
         except CannotServe as exc:
-            cannot.append(Skipped(workload, model, str(exc)))
+            cannot.append(Skipped(workload, model, exc.reason))
             continue
         options.append(Option(model, tuple(lines), exact_sum(line.total for line in lines)))
     if not options:
-        raise InputError("no model can serve this workload: " + "; ".join(s.reason for s in cannot[:3]))
+        raise InputError("no model can serve this workload: " + "; ".join(_named(s) for s in cannot[:3]))
     options.sort(key=lambda o: (o.total, o.model.provider, o.model.id))
     base = next((o for o in options if baseline is not None and o.model.id == baseline.id), None)
     if baseline is not None and base is None:
         reason = next(s.reason for s in cannot if s.model is not None and s.model.id == baseline.id)
-        raise InputError(f"--baseline-model {baseline.id} cannot price this workload: {reason}")
+        raise InputError(f"--baseline-model {baseline.id} {reason}")
     return Comparison(pricer.pricing, tuple(options), tuple(cannot), base)
 
 

@@ -134,7 +134,14 @@ class TooManyDigits(InputError):
 
 
 class CannotServe(Exception):
-    """Internal: a model can't price this workload (too long for its context, no price yet)."""
+    """Internal: a model can't price this workload (too long for its context, no price yet).
+
+    ``str()`` names the model ('alpha-lite cannot serve …'); ``reason`` does not ('cannot serve …'):
+    every report lists it as 'Not priced: MODEL: REASON'."""
+
+    def __init__(self, model_id: str, reason: str):
+        super().__init__(f"{model_id} {reason}")
+        self.reason = reason
 
 
 def band_label(entry: PriceEntry, index: int) -> str:
@@ -202,11 +209,11 @@ def price_line(
         try:
             entry = model.price_at(as_of)
         except NoPriceError as exc:
-            raise CannotServe(exc.message) from None
+            raise CannotServe(model.id, exc.reason) from None
     if workload.input_tokens > model.context_window:
         raise CannotServe(
-            f"{model.id} cannot serve {workload.input_tokens} input tokens per request "
-            f"(context window {model.context_window})"
+            model.id,
+            f"cannot serve {workload.input_tokens} input tokens per request (context window {model.context_window})",
         )
     # a count from text by an estimate rule is labelled as one on the line, not only in JSON
     notes = [
@@ -316,8 +323,9 @@ def price_line(
         if model.currency != currency:
             if fx is None:
                 raise CannotServe(
-                    f"{model.id} is priced in {model.currency}: no USD/CNY rate on or before "
-                    f"{as_of.isoformat()} in the price book (pass --rate)"
+                    model.id,
+                    f"is priced in {model.currency}: no USD/CNY rate on or before "
+                    f"{as_of.isoformat()} in the price book (pass --rate)",
                 )
             convert, source, strict = fx.convert, model.currency, after is EXACT_CONTEXT
             input_cost, cached_cost, output_cost = (

@@ -91,13 +91,13 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
             text += f" ({verb} {fmt(abs(saving), cur)}{share} {'less' if saving >= 0 else 'more'})"
         else:
             text += (
-                f" (* {w['unpriced_records']:,} records it has no price for: "
+                f" (* {w['unpriced_records']:,} records not priced: "
                 f"{'; '.join(clean(r) for r in w['unpriced_reasons'])}; no saving given)"
             )
         out.append(text)
     for s in report["skipped"]:
         out.append(
-            f"Skipped: {s['records']:,} record{'' if s['records'] == 1 else 's'} of {clean(s['model'])}: "
+            f"Not priced: {s['records']:,} record{'' if s['records'] == 1 else 's'} of {clean(s['model'])}: "
             f"{clean(s['reason'])} "
             f"(first: {clean(s['first'])})"
         )

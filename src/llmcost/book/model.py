@@ -277,21 +277,23 @@ class Model:
 
 
 class NoPriceError(InputError):
+    """A model with no price on a date or in a region.  ``message`` names the model ('beta-4o has no
+    price on or before …', an error on its own); ``reason`` is the same without it ('has no price on or
+    before …'), for a line that names the model already ('Not priced: beta-4o: has no price …')."""
+
     def __init__(self, model: Model, when: date | None, retired: bool = False, reason: str | None = None):
-        if reason is not None:
-            message = f"{model.id} {reason}"
-        elif retired:
+        if reason is None and retired:
             assert model.retired is not None and when is not None
             instead = f"; use {model.successor}" if model.successor else ""
-            message = f"{model.id} was retired on {model.retired.isoformat()}, before {when.isoformat()}{instead}"
-        else:
+            reason = f"was retired on {model.retired.isoformat()}, before {when.isoformat()}{instead}"
+        elif reason is None:
             assert when is not None
-            message = (
-                f"{model.id} has no price on or before {when.isoformat()} "
+            reason = (
+                f"has no price on or before {when.isoformat()} "
                 f"(its first price is from {model.prices[0].effective.isoformat()})"
             )
-        super().__init__(message)
-        self.model, self.when = model, when
+        super().__init__(f"{model.id} {reason}")
+        self.model, self.when, self.reason = model, when, reason
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def _table(report: dict[str, Any], refs: dict[str, int], bars: bool) -> Table:
 
 def _notes(report: dict[str, Any]) -> list[str]:
     """A note shared by several models is printed once, naming them."""
-    out = [f"Cannot serve: {c['model']}: {c['reason']}" for c in report["cannot_serve"]]
+    out = [f"Not priced: {c['model']}: {c['reason']}" for c in report["cannot_serve"]]
     by_note: dict[str, list[str]] = {}
     for row in report["models"]:
         for note in row["notes"]:

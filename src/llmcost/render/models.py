@@ -53,7 +53,7 @@ def models_report(models: list[Model], as_of: date, book: PriceBook) -> dict[str
                 tier=None,
                 price_effective=None,
                 source=None,
-                status=getattr(exc, "message", str(exc)),
+                status=getattr(exc, "reason", str(exc)),  # the row names the model: the reason does not
             )
         else:
             band = entry.bands[0]

@@ -194,7 +194,7 @@ def price_records(sources: Iterable[tuple[str, Iterator[Record]]], options: Opti
             except (CannotPrice, LlmcostError) as exc:
                 if not options.skip_unknown or not isinstance(exc, (CannotPrice, UnknownModelError)):
                     raise InputError(exc.message, source=name, line=rec.line, hint=exc.hint) from None
-                skip(0, rec.model, exc.message, f"{name}, line {rec.line}")
+                skip(0, rec.model, _reason(exc), f"{name}, line {rec.line}")
                 continue
             group = group_values(groups, target, rec.when, rec.project)
             _add(classes, (0, group, target.number, *cls), target, rec)
@@ -203,11 +203,18 @@ def price_records(sources: Iterable[tuple[str, Iterator[Record]]], options: Opti
                 try:
                     cls = other.classify(clock, rec)
                 except CannotPrice as exc:
-                    skip(k, model.id, exc.message, f"{name}, line {rec.line}")
+                    skip(k, model.id, exc.reason, f"{name}, line {rec.line}")
                     continue
                 _add(classes, (k, group, other.number, *cls), other, rec)
     rows = _rows(classes, targets.list)
     return Result(rows, list(skips.values()), read, tuple(names))
+
+
+def _reason(exc: LlmcostError) -> str:
+    """Why records were not priced, without the model's name (the report gives it)."""
+    if isinstance(exc, CannotPrice):
+        return exc.reason
+    return "unknown model" + (f" ({exc.hint})" if isinstance(exc, UnknownModelError) and exc.suggestions else "")
 
 
 def _add(classes: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], target: Target, rec: Record) -> None:

@@ -57,7 +57,12 @@ def billing_offset(model: Model, book: PriceBook) -> int:
 
 
 class CannotPrice(LlmcostError):
-    """A record a model cannot price: no price on its day, or no price list in its region."""
+    """A record a model cannot price: no price on its day, or no price list in its region.
+    The message names the model; ``reason`` does not (a report lists it under the model's name)."""
+
+    def __init__(self, model_id: str, reason: str):
+        super().__init__(f"{model_id} {reason}")
+        self.reason = reason
 
 
 class Target:
@@ -70,7 +75,7 @@ class Target:
         try:
             self.model = model.in_region(region)
         except NoPriceError as exc:
-            self.model, self.error = model, exc.message
+            self.model, self.error = model, exc.reason
         self.offset = billing_offset(model, book)
         self.entries: tuple[PriceEntry, ...] = self.model.prices
         self._starts = [(e.effective - day_date(0)).days for e in self.entries]
@@ -87,7 +92,7 @@ class Target:
                 self._days.clear()
             self._days[day] = found
         if isinstance(found, str):
-            raise CannotPrice(found)
+            raise CannotPrice(self.model.id, found)
         return found
 
     def _lookup(self, day: int) -> int | str:
@@ -96,7 +101,7 @@ class Target:
         try:
             self.model.price_at(day_date(day))  # the book decides: retired, shut down, unpriced, too early
         except NoPriceError as exc:
-            return exc.message
+            return exc.reason
         return bisect_right(self._starts, day) - 1
 
     def classify(self, clock: Clock, rec: Record) -> tuple[int, int, bool, bool, bool]:
