@@ -83,6 +83,24 @@ def parse_discounts(items: Iterable[str], book: PriceBook) -> dict[str, Decimal]
     return out
 
 
+def after_the_book(book: PriceBook, as_of: date, fx: FxRate | None, converted: bool | None) -> str | None:
+    """The note for a date after the book's last check (``PriceBook.checked``): what it is priced with.
+
+    ``converted``: whether a line was converted between USD and CNY (the rate is named only then);
+    None when it is not known yet (a workload file streamed as it is priced)."""
+    known = book.checked
+    if known is None or as_of <= known:
+        return None
+    text = (
+        f"{as_of.isoformat()} is after {known.isoformat()}, the price book's last check: "
+        "prices are those known that day"
+    )
+    if fx is not None and fx.date is not None and converted is not False:
+        rate = f"the USD/CNY rate is that of {fx.date.isoformat()}"
+        text += f"; {rate}" if converted else f"; where a line is converted, {rate}"
+    return text + "."
+
+
 class Plan(NamedTuple):
     """A model as one Pricer prices it (see ``Pricer.plan``)."""
 

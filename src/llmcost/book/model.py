@@ -341,6 +341,11 @@ class PriceBook:
     _names: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     origin: Any = None  # book.installed.ActiveBook: which book this is (shipped, an update…); set by book.load
 
+    @property
+    def checked(self) -> date | None:
+        """The newest ``checked`` date of its provider files: the last day its prices are known for."""
+        return max((p.checked for p in self.providers.values() if p.checked is not None), default=None)
+
     # -- lookup -----------------------------------------------------------
     def resolve(self, name: str) -> Model:
         """An id, alias (case-insensitive), family name, prefix form or vendor-qualified name → one model

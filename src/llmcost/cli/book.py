@@ -18,6 +18,7 @@ from .options import (
     Wide,
     _as_of,
     _color,
+    _dated_notes,
     _emit,
     _format,
     _width,
@@ -62,7 +63,9 @@ def models(
             raise UsageError(
                 f"no model matches {' or '.join(repr(q) for q in query)}", hint="llmcost models lists them"
             )
-    _emit(render_models(models_report(chosen, when, book), fmt, color=_color(), width=_width(), wide=wide), fmt)
+    report = models_report(chosen, when, book)
+    report["notes"] = _dated_notes(as_of, book, when, None, False, fmt)  # each price in its own currency
+    _emit(render_models(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
 def _matches(model, words: list[str]) -> bool:

@@ -42,6 +42,7 @@ from .options import (
     WorkloadFile,
     Workloads,
     _color,
+    _dated_notes,
     _emit,
     _flush,
     _format,
@@ -126,7 +127,7 @@ def estimate(
             prompt_file=prompt_file,
             output_sample=output_sample,
         )
-        _price_workload_file(pricer, workloads, fmt, input_format, encoding, wide)
+        _price_workload_file(pricer, workloads, fmt, input_format, encoding, wide, as_of)
         return
     request = _request(
         model,
@@ -148,11 +149,20 @@ def estimate(
         off_peak_ratio,
     )
     bill = api.estimate(pricer, request)
-    _emit(render_bill(bill_report(bill, pricer.book), fmt, color=_color(), width=_width(), wide=wide), fmt)
+    converted = any(line.model.currency != bill.currency for line in bill.lines)
+    report = bill_report(bill, pricer.book)
+    report["notes"] = _dated_notes(as_of, pricer.book, bill.as_of, bill.fx, converted, fmt)
+    _emit(render_bill(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
 def _price_workload_file(
-    pricer: Pricer, path: str, fmt: str, input_format: str | None, encoding: str, wide: bool = False
+    pricer: Pricer,
+    path: str,
+    fmt: str,
+    input_format: str | None,
+    encoding: str,
+    wide: bool = False,
+    as_of: str | None = None,
 ) -> None:
     """Read, price and write one workload at a time (see render.Stream)."""
     from .. import pipeline
@@ -161,6 +171,7 @@ def _price_workload_file(
 
     p = pricer.pricing
     head = report_head(p.currency, p.as_of, p.fx, pricer.book, "workloads")
+    head["notes"] = _dated_notes(as_of, pricer.book, p.as_of, p.fx, None, fmt)  # streamed: conversions not known yet
     writer = _writer()
     stream = stream_for(fmt, head, color=writer.color, width=writer.width, wide=wide)
     out = _Output(writer, fmt)
@@ -307,7 +318,11 @@ def compare(
         )
         items = [api.request_workload(request)]
     comparison = api.compare(pricer, items, models, baseline_model)
-    _emit(render_compare(compare_report(comparison, pricer.book), fmt, color=_color(), width=_width(), wide=wide), fmt)
+    p = pricer.pricing
+    converted = any(o.model.currency != p.currency for o in comparison.options)
+    report = compare_report(comparison, pricer.book)
+    report["notes"] = _dated_notes(as_of, pricer.book, p.as_of, p.fx, converted, fmt)
+    _emit(render_compare(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
 
 
 @app.command()
@@ -459,7 +474,10 @@ def check(
         max_increase_per_workload=per_workload,
     )
     p = pricer.pricing
-    report = check_report(verdict, report_head(p.currency, p.as_of, p.fx, pricer.book))
+    head = report_head(p.currency, p.as_of, p.fx, pricer.book)
+    converted = any(c.line is not None and c.line.model.currency != p.currency for c in verdict.checks)
+    head["notes"] = _dated_notes(as_of, pricer.book, p.as_of, p.fx, converted, fmt)
+    report = check_report(verdict, head)
     _emit(render_check(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
     if not (fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()):  # else the table just said it
         typer.echo(f"llmcost: {report['summary']}", err=True)

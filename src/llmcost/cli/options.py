@@ -75,6 +75,21 @@ def _as_of(text: str | None) -> date:
         raise UsageError(f"--as-of: {text!r} is not a date (use YYYY-MM-DD)") from None
 
 
+def _dated_notes(
+    as_of: str | None, book: PriceBook, when: date, fx: FxRate | None, converted: bool | None, fmt: str
+) -> list[str]:
+    """The note for an --as-of after the book's last check (``api.after_the_book``): for the JSON's
+    ``notes``, and said on stderr in every other format.  Without --as-of (today) there is none."""
+    from .. import api
+
+    note = None if as_of is None else api.after_the_book(book, when, fx, converted)
+    if note is None:
+        return []
+    if fmt not in ("json", "jsonl"):
+        typer.echo(f"llmcost: note: {note}", err=True)
+    return [note]
+
+
 def _format(text: str, allowed: tuple[str, ...]) -> str:
     name = text.strip().lower()
     if name == "md":

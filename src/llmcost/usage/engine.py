@@ -123,6 +123,7 @@ class Result:
     records: int  # records read
     sources: tuple[str, ...] = ()
     regions: dict[str, str] = field(default_factory=dict)
+    after_checked: int = 0  # records priced on a day after the book's last check (PriceBook.checked)
 
 
 class _Targets:
@@ -174,8 +175,9 @@ def price_records(sources: Iterable[tuple[str, Iterator[Record]]], options: Opti
     classes: dict[tuple[Any, ...], list[int]] = {}
     skips: dict[tuple[int, str, str], Skip] = {}
     what_if = options.what_if
-    read = 0
+    read = after_checked = 0
     names: list[str] = []
+    checked_day = (book.checked - date(1970, 1, 1)).days if book.checked is not None else 1 << 62
 
     def skip(scenario: int, model: str, reason: str, where: str) -> None:
         item = skips.get((scenario, model, reason))
@@ -196,6 +198,8 @@ def price_records(sources: Iterable[tuple[str, Iterator[Record]]], options: Opti
                     raise InputError(exc.message, source=name, line=rec.line, hint=exc.hint) from None
                 skip(0, rec.model, _reason(exc), f"{name}, line {rec.line}")
                 continue
+            if local_day(rec.when, target.offset) > checked_day:  # its day in the vendor's billing zone
+                after_checked += 1
             group = group_values(groups, target, rec.when, rec.project)
             _add(classes, (0, group, target.number, *cls), target, rec)
             for k, model in enumerate(what_if, 1):
@@ -207,7 +211,7 @@ def price_records(sources: Iterable[tuple[str, Iterator[Record]]], options: Opti
                     continue
                 _add(classes, (k, group, other.number, *cls), other, rec)
     rows = _rows(classes, targets.list)
-    return Result(rows, list(skips.values()), read, tuple(names))
+    return Result(rows, list(skips.values()), read, tuple(names), after_checked=after_checked)
 
 
 def _reason(exc: LlmcostError) -> str:

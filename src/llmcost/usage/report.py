@@ -144,6 +144,20 @@ def _saving(paid: Decimal, other: Decimal | None) -> tuple[str | None, str | Non
     return plain(saving), (percent(saving / paid) if paid else None)
 
 
+def _after_the_book(result: Result, book: PriceBook, currency: str, fx: FxRate | None) -> list[str]:
+    """Records on a day after the book's last check are priced at the prices known that day: say so."""
+    if not result.after_checked or book.checked is None:
+        return []
+    n = result.after_checked
+    text = (
+        f"{n:,} record{'s are' if n != 1 else ' is'} dated after {book.checked.isoformat()}, the price book's last "
+        "check: priced at the prices known that day"
+    )
+    if fx is not None and fx.date is not None and any(r.scenario == 0 and r.currency != currency for r in result.rows):
+        text += f"; the USD/CNY rate is that of {fx.date.isoformat()}"
+    return [text]  # the usage report ends its notes with a full stop when it prints them
+
+
 def usage_report(
     result: Result,
     *,
@@ -234,7 +248,7 @@ def usage_report(
         ],
         "total": plain(total),
         "what_if": [],
-        "notes": [BILLING_NOTE, *(tokenizer_notes or [])],
+        "notes": [BILLING_NOTE, *_after_the_book(result, book, currency, fx), *(tokenizer_notes or [])],
     }
     for k, model in enumerate(what_if, 1):
         missing = unpriced[k]
