@@ -64,3 +64,18 @@ def test_a_suggestion_in_a_workload_file_and_in_compare(cli, tmp_path):
     assert r.err == f"llmcost: error: {path}, line 2: unknown model '豆宝' (did you mean 豆包 (doubao-seed-1.6)?)\n"
     r = cli("compare", "-m", "chatgtp", "-m", "豆包", *ONE)
     assert r.err == "llmcost: error: unknown model 'chatgtp' (did you mean chatgpt (gpt-4.1)?)\n"
+
+
+@pytest.mark.parametrize("name, provider", [
+    ("腾讯混元", "hunyuan"), ("百度文心", "ernie"), ("阿里通义千问", "qwen"), ("讯飞星火", "spark"), ("智谱GLM", "glm"),
+    ("字节豆包", "doubao"), ("深度求索", "deepseek"), ("月之暗面", "moonshot"), ("月之暗面Kimi", "moonshot"),
+    ("Kimi", "moonshot"), ("豆包-pro", "doubao"), ("chatgpt", "openai"), ("ChatGPT", "openai"),
+])
+def test_the_shipped_book_knows_the_names_people_type(cli, monkeypatch, name, provider):
+    """On the shipped book (its models change; the vendor a name means does not)."""
+    from llmcost.resources import packaged_prices_dir
+
+    monkeypatch.setenv("LLMCOST_BOOK", str(packaged_prices_dir()))
+    r = cli("history", name, "-f", "json")
+    assert r.code == 0, r.err
+    assert [m["provider"] for m in json.loads(r.out)["models"]] == [provider]
