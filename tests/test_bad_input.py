@@ -382,7 +382,7 @@ def test_ambiguous_alias_lists_the_models(cli, tmp_path):
         ),
         (
             ["compare", *ONE, "--as-of", "2020-01-01"],
-            "no model can serve this workload: alpha-lite has no price on or before 2020-01-01 (its first price is "
+            "no model could price this workload: alpha-lite has no price on or before 2020-01-01 (its first price is "
             "from 2024-01-01); alpha-pro has no price on or before 2020-01-01 (its first price is from 2024-05-15); "
             "alpha-free has no price on or before 2020-01-01 (its first price is from 2024-05-21)",
         ),

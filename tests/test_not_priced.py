@@ -40,5 +40,5 @@ def test_an_error_names_the_model(cli):
     assert (r.code, r.err) == (2, "llmcost: error: alpha-pro has no price on or before 2024-05-14 (its first price is "
                                   "from 2024-05-15)\n")
     r = cli("compare", *ARGS[:2], *ARGS[6:])
-    assert (r.code, r.err) == (2, "llmcost: error: no model can serve this workload: alpha-lite cannot serve 40000 "
+    assert (r.code, r.err) == (2, "llmcost: error: no model could price this workload: alpha-lite cannot serve 40000 "
                                   "input tokens per request (context window 32768)\n")

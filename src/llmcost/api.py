@@ -389,7 +389,7 @@ def compare(
             continue
         options.append(Option(model, tuple(lines), exact_sum(line.total for line in lines)))
     if not options:
-        raise InputError("no model can serve this workload: " + "; ".join(_named(s) for s in cannot[:3]))
+        raise InputError("no model could price this workload: " + "; ".join(_named(s) for s in cannot[:3]))
     options.sort(key=lambda o: (o.total, o.model.provider, o.model.id))
     base = next((o for o in options if baseline is not None and o.model.id == baseline.id), None)
     if baseline is not None and base is None:
