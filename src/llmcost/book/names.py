@@ -34,6 +34,7 @@ SEPARATORS = ("-", " ", "_", "")
 CUTOFF = 0.6
 PINYIN_CUTOFF = 0.8
 MAX_SUGGESTIONS = 3
+MAX_VENDOR_WORD = 40  # characters: longer than any company name
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
@@ -87,7 +88,7 @@ def _prefix_forms(fam: Family, rest: str) -> list[str]:
 def qualified_match(book: PriceBook, key: str) -> tuple[str, ...]:
     """``VENDOR NAME``: a vendor word of a family, then a name that resolves to that family's models."""
     for fam in book.families:
-        for end in range(2, len(key)):
+        for end in range(2, min(len(key), MAX_VENDOR_WORD)):
             word, rest = key[:end].rstrip("-_ "), key[end:].lstrip("-_ ")
             if not rest or not word or not _vendor_word(book, fam, word):
                 continue
@@ -117,11 +118,16 @@ def _pinyin(text: str) -> str:
 
 
 def _similar(typed: str, name: str) -> float:
-    score = difflib.SequenceMatcher(None, typed, name).ratio()
+    matcher = difflib.SequenceMatcher(None, typed, name)
+    score = 0.0  # difflib's own quick bounds first, as get_close_matches does: a long name costs little
+    if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
+        score = matcher.ratio()
     if _has_cjk(typed) and _has_cjk(name):
-        sound = difflib.SequenceMatcher(None, _pinyin(typed), _pinyin(name)).ratio()
-        if sound >= PINYIN_CUTOFF:
-            score = max(score, sound)
+        matcher = difflib.SequenceMatcher(None, _pinyin(typed), _pinyin(name))
+        if matcher.real_quick_ratio() >= PINYIN_CUTOFF and matcher.quick_ratio() >= PINYIN_CUTOFF:
+            sound = matcher.ratio()
+            if sound >= PINYIN_CUTOFF:
+                score = max(score, sound)
     return score
 
 
