@@ -184,7 +184,7 @@ def test_skip_unknown_is_counted(cli, tmp_path):
     path.write_text(HEADER + "\n2026-11-03T20:00:00+08:00,ml-tod,1000000,0,a\n2026-11-04T20:00:00+08:00,gone,1,0,a\n")
     r = check(cli, "--usage", str(path), "--month", "2026-11", "--budget", "10", "--skip-unknown")
     assert r.code == 0, r.err
-    assert f"Skipped: 1 record of gone: unknown model 'gone' (first: {path}, line 3)\n" in r.out
+    assert f"Not priced: 1 record of gone: unknown model (first: {path}, line 3)\n" in r.out
     r = check(cli, "--usage", str(path), "--month", "2026-11", "--budget", "10")
     assert (r.code, r.err) == (2, f"llmcost: error: {path}, line 3: unknown model 'gone' (see 'llmcost models')\n")
 

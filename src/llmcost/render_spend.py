@@ -69,7 +69,7 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
     out.append(text + ".")
     for s in report["skipped"]:
         out.append(
-            f"Skipped: {s['records']:,} record{'' if s['records'] == 1 else 's'} of {clean(s['model'])}: "
+            f"Not priced: {s['records']:,} record{'' if s['records'] == 1 else 's'} of {clean(s['model'])}: "
             f"{clean(s['reason'])} "
             f"(first: {clean(s['first'])})"
         )
