@@ -17,14 +17,18 @@ def test_dash_v_prints_the_version(cli):
     assert cli("-V").out == f"llmcost {__version__}\n"
 
 
-def test_the_command_list_is_in_a_sensible_order_with_whole_sentences(cli):
-    out = cli("--help").out
+@pytest.mark.parametrize(
+    ("group", "first"), [((), ["estimate", "compare", "check", "count"]), (("prices",), ["status", "update"])]
+)
+def test_the_command_list_is_in_a_sensible_order_with_whole_sentences(cli, group, first):
+    out = cli(*group, "--help", env={"COLUMNS": "200"}).out
     listed = out.split("Commands:\n", 1)[1].splitlines()
     names = [line.split()[0] for line in listed if line.startswith("  ")]
-    assert names[:4] == ["estimate", "compare", "check", "count"]
+    assert names[: len(first)] == first
     for line in listed:
         if line.startswith("  "):
             assert line.rstrip().endswith("."), line  # a whole sentence, not cut at 45 characters
+            assert not line.rstrip().endswith("..."), line
 
 
 @pytest.mark.parametrize("command", ["estimate", "compare", "check", "count", "models", "history"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import sys
 from typing import Annotated, Any, ClassVar, NoReturn
 
@@ -58,6 +59,15 @@ class LlmcostGroup(TyperGroup):
         "history": "Show how models' prices changed over time.",
         "init": "Write an example workload file to start from.",
         "prices": "Check, compare, update and export the price book.",
+        # llmcost prices ...
+        "status": "Show the active price book and when each provider was checked.",
+        "update": "Install a newer price book without upgrading llmcost.",
+        "validate": "Check price files against the schema and the book's rules.",
+        "diff": "Show what a change to the price book changes, model by model.",
+        "pack": "Write a price-book archive for 'llmcost prices update'.",
+        "export": "Write the price book in another tool's format.",
+        "import": "Read prices from another tool's format.",
+        "reset": "Use the price book shipped with this llmcost again.",
     }
 
     def list_commands(self, ctx):
@@ -67,8 +77,8 @@ class LlmcostGroup(TyperGroup):
 
     def get_command(self, ctx, cmd_name):
         command = super().get_command(ctx, cmd_name)
-        if command is not None and cmd_name in self.SUMMARIES and not command.short_help:
-            command.short_help = self.SUMMARIES[cmd_name]
+        if command is not None and not command.short_help:
+            command.short_help = self.SUMMARIES.get(cmd_name) or _first_sentence(command.help or "")
         return command
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
@@ -112,6 +122,13 @@ class LlmcostGroup(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError:
             _quiet_broken_pipe()
+
+
+def _first_sentence(text: str) -> str:
+    """A command's help up to the end of its first sentence: a summary that is never cut mid-sentence."""
+    words = " ".join(text.split("\n\n", 1)[0].split())
+    end = re.search(r"[.!?](\s|$)", words)
+    return words[: end.start() + 1] if end else words
 
 
 #: errno values of a write that failed for a reason outside llmcost (no space, quota, too large, I/O).
