@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 
@@ -79,10 +81,32 @@ def test_csv(cli):
     assert r.out.splitlines() == [
         "name,model,provider,requests_per_month,input_tokens,output_tokens,cached_ratio,batch_ratio,"
         "cache_write_ratio,thinking_ratio,off_peak_ratio,currency,input_cost,output_cost,free_quota,discount,total,"
-        "tier,region,price_effective,source",
+        "tier,region,price_effective,source,as_of,price_currency,usd_cny",
         ",alpha-lite,alpha,60000,1500,400,0,0,0,0,0,CNY,27.00,14.40,0.00,0.00,41.40,,global,2024-05-15,"
-        "https://example.com/alpha/2024-05",
-        "TOTAL,,,,,,,,,,,CNY,,,,,41.40,,,,",
+        "https://example.com/alpha/2024-05,2024-06-01,CNY,",
+        "TOTAL,,,,,,,,,,,CNY,,,,,41.40,,,,,2024-06-01,,",
+    ]
+
+
+def test_csv_says_the_day_the_currency_and_the_rate_of_a_conversion(cli):
+    r = cli(*EXAMPLE, "-m", "beta-4o", "--currency", "USD", "--rate", "7.2", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    got = [(row["model"], row["currency"], row["as_of"], row["price_currency"], row["usd_cny"]) for row in rows]
+    assert got == [
+        ("alpha-lite", "USD", "2024-06-01", "CNY", "7.2"),
+        ("beta-4o", "USD", "2024-06-01", "USD", ""),
+        ("", "USD", "2024-06-01", "", ""),
+    ]
+
+
+def test_the_csv_reads_back_in_as_a_workload_file(cli, tmp_path):
+    priced = tmp_path / "priced.csv"
+    priced.write_text(cli(*EXAMPLE, "--currency", "USD", "--rate", "7.2", "-f", "csv").out, encoding="utf-8")
+    again = cli("estimate", str(priced), "--as-of", "2024-06-01", "--currency", "USD", "--rate", "7.2", "-f", "csv")
+    assert again.code == 0, again.err
+    # the same rows, named after their line in the file now
+    assert again.out.splitlines()[1:] == ["line 2" + row for row in priced.read_text("utf-8").splitlines()[1:2]] + [
+        priced.read_text("utf-8").splitlines()[-1]
     ]
 
 

@@ -114,8 +114,9 @@ def test_the_csv_line_is_csv_row_of_line_dict(w, as_of, currency, data, discount
     w = replace(w, name=name)
     line = price_line(w, props.TEST_BOOK.models[w.model], as_of=as_of, currency=currency, fx=fx,
                       discount=discount, free_quota=free_quota)
-    assert render.line_csv_row(line, currency) == render.csv_row(render.line_dict(line), currency)
-    stream = render.CsvStream({"currency": currency})
+    head = {"currency": currency, "as_of": as_of.isoformat(), "fx": render.fx_dict(fx)}
+    assert render.line_csv_row(line, head) == render.csv_row(render.line_dict(line), head)
+    stream = render.CsvStream(head)
     assert stream.line(line) == stream.line_text(render.line_dict(line))
 
 
@@ -358,7 +359,8 @@ def both_paths(data: str, pricing: dict, fmt: str = "csv"):
         return None, []
     pricer = pricer_of(pricing)
     # One stream each: the JSON stream counts its lines (the first has no comma before it).
-    stream, fast_stream = (render.STREAMS[fmt]({"currency": pricing["currency"]}) for _ in range(2))
+    head = render.report_head(pricing["currency"], pricing["as_of"], pricer.pricing.fx, props.TEST_BOOK)
+    stream, fast_stream = (render.STREAMS[fmt](dict(head)) for _ in range(2))
     fast = fastrow.compile_row(records, pricer, fast_stream)
     out = []
     for line, row in rows:

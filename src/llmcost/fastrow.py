@@ -28,7 +28,7 @@ from .calculator import NO_BATCH_PRICE, NO_CACHE_PRICE, ONE, ZERO, CannotServe
 from .csvcells import protect
 from .errors import LlmcostError
 from .money import EXACT_CONTEXT, exact, parse_currency, plain
-from .render.bill import CsvStream, JsonLinesStream, JsonStream, Stream, csv_line
+from .render.bill import CsvStream, JsonLinesStream, JsonStream, Stream, csv_context, csv_line
 from .render.report import quantity as _quantity
 from .workload import MAX_BUDGET, MAX_DAYS, MAX_REQUESTS, MAX_TOKENS
 from .workload_fields import OUTPUT_ONLY
@@ -154,6 +154,7 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
     requests_at = per_day_at if per_day_at is not None else columns["requests_per_month"]  # one of them (compile_row)
     cached_at, batch_at, budget_at, currency_at = at("cached_ratio"), at("batch_ratio"), at("budget"), at("currency")
     write_row = csv_line  # what CsvStream writes a row with
+    _, as_of_text, rate_text = csv_context(stream.head) if csv else ("", "", "")
 
     def plan_of(cell: str) -> _Plan | None:
         """What pricing a model cell needs; None: the general path says why not."""
@@ -363,6 +364,9 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
                 region,
                 effective,
                 price_source or "",
+                as_of_text,
+                source,
+                rate_text if convert is not None else "",
             ]
             if joinable and _plain_cell(name):
                 return ",".join(cells) + "\n", total  # no cell the csv module would quote

@@ -56,6 +56,9 @@ OUTPUT_ONLY = (
     "headroom",
     "percent_used",
     "verdict",
+    "as_of",
+    "price_currency",
+    "usd_cny",
 )
 MAX_FIELD_CHARS = 1_000_000  # a prompt cell can be a long document, not a runaway file
 MAX_PROMPT_CHARS = MAX_FIELD_CHARS

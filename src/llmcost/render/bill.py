@@ -83,17 +83,31 @@ CSV_COLUMNS = [
     "region",
     "price_effective",
     "source",
+    # a CSV that explains itself: the day the prices are of, the currency each price is quoted in,
+    # and the USD/CNY rate used to convert it into `currency` (empty when it was not converted)
+    "as_of",
+    "price_currency",
+    "usd_cny",
 ]
 
 
-def csv_row(line: dict[str, Any], currency: str) -> list[str]:
-    values = {**line, "currency": currency}
+def csv_context(head: dict[str, Any]) -> tuple[str, str, str]:
+    """(report currency, as-of date, USD/CNY rate) of a report's head, for its CSV rows."""
+    fx = head.get("fx") or {}
+    return head["currency"], head.get("as_of") or "", fx.get("usd_cny") or ""
+
+
+def csv_row(line: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    currency, as_of, rate = csv_context(head)
+    converted = line.get("price_currency", currency) != currency
+    values = {**line, "currency": currency, "as_of": as_of, "usd_cny": rate if converted else ""}
     return ["" if values.get(col) is None else str(values.get(col, "")) for col in CSV_COLUMNS]
 
 
-def line_csv_row(line: Line, currency: str) -> list[str]:
-    """``csv_row(line_dict(line), currency)`` straight from the Line, without the fields CSV leaves out:
+def line_csv_row(line: Line, head: dict[str, Any]) -> list[str]:
+    """``csv_row(line_dict(line), head)`` straight from the Line, without the fields CSV leaves out:
     the CSV stream's fast path (tests/test_fast_paths.py proves the two agree)."""
+    currency, as_of, rate = csv_context(head)
     w, m, e = line.workload, line.model, line.entry
     return [
         "" if w.name is None else w.name,
@@ -117,12 +131,16 @@ def line_csv_row(line: Line, currency: str) -> list[str]:
         m.region,
         e.effective.isoformat(),
         "" if e.source is None else e.source,
+        as_of,
+        m.currency,
+        rate if m.currency != currency else "",
     ]
 
 
-def csv_total_row(total: str, currency: str) -> list[str]:
+def csv_total_row(total: str, head: dict[str, Any]) -> list[str]:
+    currency, as_of, _ = csv_context(head)
     row = {col: "" for col in CSV_COLUMNS}
-    row.update(name="TOTAL", currency=currency, total=total)
+    row.update(name="TOTAL", currency=currency, total=total, as_of=as_of)
     return list(row.values())
 
 
@@ -134,13 +152,13 @@ class CsvStream(Stream):
         return self._row(CSV_COLUMNS)
 
     def line(self, line: Line) -> str:
-        return self._row(line_csv_row(line, self.head["currency"]))
+        return self._row(line_csv_row(line, self.head))
 
     def line_text(self, line: dict[str, Any]) -> str:
-        return self._row(csv_row(line, self.head["currency"]))
+        return self._row(csv_row(line, self.head))
 
     def end(self, skipped: list[dict[str, Any]], total: str) -> str:
-        return self._row(csv_total_row(total, self.head["currency"]))
+        return self._row(csv_total_row(total, self.head))
 
 
 def _indent(text: str, prefix: str) -> str:
