@@ -172,7 +172,7 @@ def _discard_output() -> None:
 
 app = typer.Typer(
     cls=LlmcostGroup,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,

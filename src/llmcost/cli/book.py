@@ -22,6 +22,7 @@ from .options import (
     _emit,
     _format,
     _width,
+    complete_model,
 )
 
 
@@ -78,7 +79,12 @@ def _matches(model, words: list[str]) -> bool:
 def history(
     model: Annotated[
         list[str] | None,
-        typer.Argument(metavar="MODEL...", help="Model ids or aliases, e.g. qwen-long gpt-4o.", show_default=False),
+        typer.Argument(
+            metavar="MODEL...",
+            help="Model ids or aliases, e.g. qwen-long gpt-4o.",
+            show_default=False,
+            autocompletion=complete_model,
+        ),
     ] = None,
     model_option: Models = None,
     provider: Providers = None,

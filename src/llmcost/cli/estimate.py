@@ -54,6 +54,7 @@ from .options import (
     _width,
     _write,
     _writer,
+    complete_model,
 )
 
 if TYPE_CHECKING:
@@ -223,12 +224,22 @@ def compare(
     workloads: Workloads = None,
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", metavar="MODEL", help="Only these models (repeatable) [default: every model]."),
+        typer.Option(
+            "--model",
+            "-m",
+            metavar="MODEL",
+            help="Only these models (repeatable) [default: every model].",
+            autocompletion=complete_model,
+        ),
     ] = None,
     provider: Providers = None,
     baseline_model: Annotated[
         str | None,
-        typer.Option(metavar="MODEL", help="Also show the saving against this model (e.g. what you use today)."),
+        typer.Option(
+            metavar="MODEL",
+            help="Also show the saving against this model (e.g. what you use today).",
+            autocompletion=complete_model,
+        ),
     ] = None,
     requests_per_day: RequestsPerDay = None,
     requests_per_month: RequestsPerMonth = None,

@@ -18,10 +18,42 @@ if TYPE_CHECKING:
     from ..api import EstimateRequest, Pricer
     from ..book import PriceBook
 
+
+def _completion_book(ctx: typer.Context) -> PriceBook | None:
+    """The book a command line would use (its --prices too), or None: completing never fails."""
+    try:
+        from ..api import load_book
+
+        prices = ctx.params.get("prices") if ctx is not None else None
+        return load_book(prices if isinstance(prices, str) else None)
+    except Exception:  # a broken --prices file: complete nothing rather than print an error into the shell
+        return None
+
+
+def complete_model(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion for a model: ids, aliases (豆包 too) and family names."""
+    from ..completion import model_names
+
+    book = _completion_book(ctx)
+    return [] if book is None else model_names(book, incomplete)
+
+
+def complete_provider(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion for a provider id."""
+    from ..completion import provider_names
+
+    book = _completion_book(ctx)
+    return [] if book is None else provider_names(book, incomplete)
+
+
 Models = Annotated[
     list[str] | None,
     typer.Option(
-        "--model", "-m", metavar="MODEL", help="Model id or alias (repeatable), e.g. doubao-pro-32k, qwen-long, 豆包."
+        "--model",
+        "-m",
+        metavar="MODEL",
+        help="Model id or alias (repeatable), e.g. doubao-pro-32k, qwen-long, 豆包.",
+        autocompletion=complete_model,
     ),
 ]
 AllModels = Annotated[bool, typer.Option("--all", help="Every model in the price book.")]
@@ -32,6 +64,7 @@ Providers = Annotated[
         "-p",
         metavar="NAME",
         help="Only this provider's models (repeatable): doubao, qwen, ernie, spark, hunyuan, glm, openai.",
+        autocompletion=complete_provider,
     ),
 ]
 Currency = Annotated[

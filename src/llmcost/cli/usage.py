@@ -23,6 +23,7 @@ from .options import (
     _region,
     _stdin,
     _width,
+    complete_model,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ WhatIf = Annotated[
         "--what-if",
         metavar="MODEL",
         help="Also price the same records on this model, side by side, with the saving (repeatable).",
+        autocompletion=complete_model,
     ),
 ]
 SkipUnknown = Annotated[
