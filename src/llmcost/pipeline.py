@@ -42,12 +42,26 @@ PENDING_PER_WORKER = 2
 PARALLEL_FORMATS = ("csv", "json", "jsonl")
 
 
+#: Rows between two calls of a progress callback.
+PROGRESS_EVERY = 1_000
+
+
+def _counted(items: Iterator[Any], progress: Callable[[int], None], done: int = 0) -> Iterator[Any]:
+    """``items``, telling ``progress`` how many have been taken, every PROGRESS_EVERY of them."""
+    for n, item in enumerate(items, done + 1):
+        yield item
+        if n % PROGRESS_EVERY == 0:
+            progress(n)
+
+
 def price_file(pricer: Any, path: str, *, stdin: IO[bytes] | None, input_format: str | None, encoding: str,
-               stream: Stream, write: Callable[[str], None], parallel: bool = False) -> Decimal:
+               stream: Stream, write: Callable[[str], None], parallel: bool = False,
+               progress: Callable[[int], None] | None = None) -> Decimal:
     """Price every workload in ``path`` (``-``: stdin) in order, writing each line's text; the exact total.
 
     ``pricer`` is an ``api.Pricer``.  With ``parallel``, a large CSV is priced in worker processes
-    (see the module's docstring); the output is the same either way.
+    (see the module's docstring); the output is the same either way.  ``progress``, if given, is
+    told the number of rows priced so far, every ``PROGRESS_EVERY`` rows.
     """
     from .api import prompt_counter
 
@@ -61,10 +75,14 @@ def price_file(pricer: Any, path: str, *, stdin: IO[bytes] | None, input_format:
             line = pricer.strict(workload)
             return stream.line(line), line.total
 
-        return _price_in_order(((w,) for w in workloads), price_workload, write, Decimal(0))
+        items: Iterator[Any] = ((w,) for w in workloads)
+        return _price_in_order(items if progress is None else _counted(items, progress), price_workload, write,
+                               Decimal(0))
     records = workload_files.CsvRecords(source, data, encoding=encoding)
     price_row = _row_pricer(records, pricer, stream, count_prompt)
-    rows = iter(records)
+    rows: Iterator[Any] = iter(records)
+    if progress is not None:
+        rows = _counted(rows, progress)
     total = _price_in_order(islice(rows, PARALLEL_AFTER), price_row, write, Decimal(0))
     workers = _workers() if parallel else 1
     if workers < 2:
@@ -74,7 +92,8 @@ def price_file(pricer: Any, path: str, *, stdin: IO[bytes] | None, input_format:
     following = next(unread, None)  # a reading error here is raised here, after the lines before it
     if following is None:
         return total
-    return _price_in_parallel(chain([following], unread), records.cells, price_row, write, total, workers)
+    return _price_in_parallel(chain([following], unread), records.cells, price_row, write, total, workers,
+                              progress=progress, done=PARALLEL_AFTER)
 
 
 #: Prices one item (a CSV row's line number and cells, or a YAML workload): its line's text and exact total.
@@ -181,7 +200,8 @@ def _chunks(rows: Iterator[tuple[int, Any]]) -> Iterator[tuple[list[tuple[int, A
 
 
 def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, Any], list[str] | None],
-                       price_row: PriceRow, write: Callable[[str], None], total: Decimal, workers: int) -> Decimal:
+                       price_row: PriceRow, write: Callable[[str], None], total: Decimal, workers: int, *,
+                       progress: Callable[[int], None] | None = None, done: int = 0) -> Decimal:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -198,11 +218,11 @@ def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, An
     try:
         for chunk, reading_error in _chunks(rows):
             if chunk:
-                pending.append(pool.submit(_price_chunk, chunk))
+                pending.append((pool.submit(_price_chunk, chunk), len(chunk)))
             while pending and (len(pending) >= workers * PENDING_PER_WORKER or reading_error is not None):
-                total = _write_result(pending.popleft().result(), write, total)
+                total, done = _write_next(pending, write, total, progress, done)
         while pending:
-            total = _write_result(pending.popleft().result(), write, total)
+            total, done = _write_next(pending, write, total, progress, done)
     finally:
         _JOB = None
         pool.shutdown(wait=True, cancel_futures=True)  # on an error: drop the chunks past it
@@ -218,6 +238,16 @@ def _ignore_ctrl_c() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _write_next(pending: deque[Any], write: Callable[[str], None], total: Decimal,
+                progress: Callable[[int], None] | None, done: int) -> tuple[Decimal, int]:
+    """Write the oldest chunk's result: the new total and the number of rows priced."""
+    future, size = pending.popleft()
+    total = _write_result(future.result(), write, total)
+    if progress is not None:
+        progress(done + size)
+    return total, done + size
 
 
 def _write_result(result: Result, write: Callable[[str], None], total: Decimal) -> Decimal:

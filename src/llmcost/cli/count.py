@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from typing import Annotated
 
 import typer
 
 from ..errors import UsageError
+from . import progress
 from .app import app
 from .options import (
     AllModels,
@@ -65,51 +63,10 @@ def count(
         raise UsageError("-: no standard input to read (it is closed)")
     for m in chosen:
         api.counter_for(m)  # an unknown tokenizer names the model and its price file
-    with _progress() as progress:
+    with progress.Files() as on_block:
         results = list(
             counting.count_inputs(
-                paths, [m.tokenizer for m in chosen], texts=texts, encoding=encoding, progress=progress, stdin=_stdin()
+                paths, [m.tokenizer for m in chosen], texts=texts, encoding=encoding, progress=on_block, stdin=_stdin()
             )
         )
     _emit(render_counts(count_report(results, chosen), fmt, color=_color(), width=_width(), wide=wide), fmt)
-
-
-class _progress:
-    """Files and bytes done, on stderr, when stderr is a terminal and the counting has taken more than
-    a second; else nothing (piped output never carries progress).  NO_COLOR: a bar, uncoloured."""
-
-    DELAY = 1.0
-
-    def __enter__(self):
-        self.bar = None
-        if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
-            return None
-        self.started = time.monotonic()
-        return self.update
-
-    def update(self, p) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < self.DELAY:
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}", markup=False),
-                BarColumn(),
-                DownloadColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("counting", total=None)
-        from ..render.text import clean
-
-        done = f"{p.inputs_done:,}/{p.inputs_total:,} files"
-        self.bar.update(
-            self.task, description=f"{done} {clean(p.path)[-30:]}", completed=p.bytes_done, total=p.bytes_total
-        )
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()

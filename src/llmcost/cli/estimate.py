@@ -9,6 +9,7 @@ import typer
 
 from ..errors import UsageError
 from ..money import parse_decimal
+from . import progress
 from .app import app
 from .options import (
     AllModels,
@@ -177,16 +178,19 @@ def _price_workload_file(
     stream = stream_for(fmt, head, color=writer.color, width=writer.width, wide=wide)
     out = _Output(writer, fmt)
     out.write(stream.begin())
-    total = pipeline.price_file(
-        pricer,
-        path,
-        stdin=_stdin(),
-        input_format=input_format,
-        encoding=encoding,
-        stream=stream,
-        write=out.write,
-        parallel=fmt in pipeline.PARALLEL_FORMATS,
-    )
+    # Rows streaming onto the terminal are their own progress; a table is written at the end.
+    with progress.Rows(not (fmt in pipeline.PARALLEL_FORMATS and writer.tty)) as rows_done:
+        total = pipeline.price_file(
+            pricer,
+            path,
+            stdin=_stdin(),
+            input_format=input_format,
+            encoding=encoding,
+            stream=stream,
+            write=out.write,
+            parallel=fmt in pipeline.PARALLEL_FORMATS,
+            progress=rows_done,
+        )
     out.write(stream.end([], plain(total)))
     out.close()
 
