@@ -110,6 +110,8 @@ class _Plan(NamedTuple):
     region: str  # the price list used
     source_kind: str
     notes: tuple[str, ...]  # what every line of this model says (calculator.model_notes)
+    price_note: str | None  # the price's note for users
+    provenance: str | None  # and where the maintainers read it
 
 
 _DAYS_MIN, _DAYS_MAX, _THIRTY = Decimal(1), Decimal(MAX_DAYS), Decimal(30)
@@ -216,6 +218,8 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             model.region,
             entry.source_kind,
             plan.notes,
+            entry.note,
+            entry.provenance,
         )
 
     def ratio_of(cell: str) -> tuple[Decimal, str] | None:
@@ -272,6 +276,8 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
             region,
             source_kind,
             model_notes,
+            price_note,
+            provenance,
         ) = plan
         saved = getcontext()
         setcontext(EXACT_CONTEXT)  # price_line's context (NaN comparisons and rounding raise: the general path)
@@ -407,6 +413,8 @@ def _compile(pricer: Pricer, stream: Stream, columns: dict[str, int]) -> FastRow
                 "price_effective": effective,
                 "source": price_source,
                 "source_kind": source_kind,
+                "price_note": price_note,
+                "price_provenance": provenance,
                 "user_price": user,
                 "notes": notes,
             }

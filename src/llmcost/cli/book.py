@@ -15,6 +15,7 @@ from .options import (
     Models,
     PricesPath,
     Providers,
+    Verbose,
     Wide,
     _as_of,
     _color,
@@ -41,6 +42,7 @@ def models(
     fmt: Format = "table",
     prices: PricesPath = None,
     wide: Wide = False,
+    verbose: Verbose = False,
 ) -> None:
     """List the price book: each model's input and output price per 1M tokens on --as-of, its context
     window and aliases.
@@ -66,7 +68,7 @@ def models(
             )
     report = models_report(chosen, when, book)
     report["notes"] = _dated_notes(as_of, book, when, None, False, fmt)  # each price in its own currency
-    _emit(render_models(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
+    _emit(render_models(report, fmt, color=_color(), width=_width(), wide=wide, verbose=verbose), fmt)
 
 
 def _matches(model, words: list[str]) -> bool:

@@ -39,6 +39,7 @@ from .options import (
     RequestsPerMonth,
     StreamFormat,
     ThinkingRatio,
+    Verbose,
     Wide,
     WorkloadFile,
     Workloads,
@@ -93,6 +94,7 @@ def estimate(
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
     wide: Wide = False,
+    verbose: Verbose = False,
 ) -> None:
     """Estimate the monthly bill of a workload on one model, several, or all; or of a workload file.
 
@@ -129,7 +131,7 @@ def estimate(
             prompt_file=prompt_file,
             output_sample=output_sample,
         )
-        _price_workload_file(pricer, workloads, fmt, input_format, encoding, wide, as_of)
+        _price_workload_file(pricer, workloads, fmt, input_format, encoding, wide, as_of, verbose)
         return
     request = _request(
         model,
@@ -154,7 +156,7 @@ def estimate(
     converted = any(line.model.currency != bill.currency for line in bill.lines)
     report = bill_report(bill, pricer.book)
     report["notes"] = _dated_notes(as_of, pricer.book, bill.as_of, bill.fx, converted, fmt)
-    _emit(render_bill(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
+    _emit(render_bill(report, fmt, color=_color(), width=_width(), wide=wide, verbose=verbose), fmt)
 
 
 def _price_workload_file(
@@ -165,6 +167,7 @@ def _price_workload_file(
     encoding: str,
     wide: bool = False,
     as_of: str | None = None,
+    verbose: bool = False,
 ) -> None:
     """Read, price and write one workload at a time (see render.Stream)."""
     from .. import pipeline
@@ -175,7 +178,7 @@ def _price_workload_file(
     head = report_head(p.currency, p.as_of, p.fx, pricer.book, "workloads")
     head["notes"] = _dated_notes(as_of, pricer.book, p.as_of, p.fx, None, fmt)  # streamed: conversions not known yet
     writer = _writer()
-    stream = stream_for(fmt, head, color=writer.color, width=writer.width, wide=wide)
+    stream = stream_for(fmt, head, color=writer.color, width=writer.width, wide=wide, verbose=verbose)
     out = _Output(writer, fmt)
     out.write(stream.begin())
     # Rows streaming onto the terminal are their own progress; a table is written at the end.
@@ -269,6 +272,7 @@ def compare(
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
     wide: Wide = False,
+    verbose: Verbose = False,
 ) -> None:
     """Price one workload (flags) or a workload file on every model, cheapest first, with the saving of
     each against --baseline-model (what you run today) or else the median.
@@ -337,7 +341,7 @@ def compare(
     converted = any(o.model.currency != p.currency for o in comparison.options)
     report = compare_report(comparison, pricer.book)
     report["notes"] = _dated_notes(as_of, pricer.book, p.as_of, p.fx, converted, fmt)
-    _emit(render_compare(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
+    _emit(render_compare(report, fmt, color=_color(), width=_width(), wide=wide, verbose=verbose), fmt)
 
 
 @app.command()

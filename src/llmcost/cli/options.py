@@ -82,6 +82,14 @@ AsOf = Annotated[
 ]
 
 
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Also list each price's note and where it was read (provenance, for maintainers)."
+    ),
+]
+
+
 def _format_option(formats: str) -> Any:
     return Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=f"Output: {formats}.")]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..calculator import Line
 from ..money import add_exact, exact, fmt, plain
+from . import provenance
 from .layout import Block, Column, Table, Text, render
 from .markdown import Markup, md_lines, md_table, strong
 from .report import line_dict, quantity, sources, to_json
@@ -245,7 +246,7 @@ def _price_of(line: dict[str, Any], ref: int | None) -> str:
     if line["discount"] != "0.00" or any(n.startswith("your discount") for n in line["notes"]):
         extra.append("discount")
     text = line["price_effective"] + (f" ({', '.join(extra)})" if extra else "")
-    return text + (f" [{ref}]" if ref else "")
+    return text + (f" [{ref}]" if ref else "") + provenance.mark(line)
 
 
 def _is_workloads(report: dict[str, Any]) -> bool:
@@ -308,7 +309,12 @@ def _notes(report: dict[str, Any]) -> list[str]:
     return out + list(seen)
 
 
-def bill_blocks(report: dict[str, Any]) -> list[Block]:
+def _details(report: dict[str, Any]) -> list[str]:
+    """--verbose: each price's note for users and provenance for maintainers."""
+    return provenance.details((f"{line['model']} {line['price_effective']}", line) for line in report["lines"])
+
+
+def bill_blocks(report: dict[str, Any], verbose: bool = False) -> list[Block]:
     srcs = sources(report["lines"])
     refs = {src: i for i, src in enumerate(srcs, 1)}
     blocks: list[Block] = []
@@ -318,15 +324,19 @@ def bill_blocks(report: dict[str, Any]) -> list[Block]:
         blocks.append(Text(report["summary_note"], "yellow"))
     blocks.append(Text(prices_line(report), "dim"))
     blocks += [Text(note, "yellow" if note.startswith("Not priced") else None, hang=2) for note in _notes(report)]
+    blocks += [Text(text, hang=2) for text in (_details(report) if verbose else [])]
     blocks += [Text(f"[{i}] {src}", "dim") for i, src in enumerate(srcs, 1)]
+    blocks += [Text(text, "dim") for text in provenance.footnote(report["lines"], verbose)]
     return blocks
 
 
-def to_table(report: dict[str, Any], *, color: bool = False, width: int | None = None, wide: bool = False) -> str:
-    return render(bill_blocks(report), width=width, color=color, wide=wide)
+def to_table(
+    report: dict[str, Any], *, color: bool = False, width: int | None = None, wide: bool = False, verbose: bool = False
+) -> str:
+    return render(bill_blocks(report, verbose), width=width, color=color, wide=wide)
 
 
-def to_markdown(report: dict[str, Any]) -> str:
+def to_markdown(report: dict[str, Any], verbose: bool = False) -> str:
     srcs = sources(report["lines"])
     refs = {src: i for i, src in enumerate(srcs, 1)}
     parts = []
@@ -337,20 +347,27 @@ def to_markdown(report: dict[str, Any]) -> str:
             rows += [[strong(c) for c in row] for row in section]
         parts.append(md_table([c.header for c in table.columns], rows, "".join(c.align for c in table.columns)))
     items = [report["summary_note"]] if report.get("summary_note") else []
-    items += [prices_line(report), *_notes(report)]
+    items += [prices_line(report), *_notes(report), *(_details(report) if verbose else [])]
     parts += md_lines(items)
     parts += md_lines(Markup(f"\\[{i}\\] {md_link(src)}") for i, src in enumerate(srcs, 1))
+    parts += md_lines(provenance.footnote(report["lines"], verbose))
     return "\n".join(parts) + "\n"
 
 
 def render_bill(
-    report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None, wide: bool = False
+    report: dict[str, Any],
+    fmt_name: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    wide: bool = False,
+    verbose: bool = False,
 ) -> str:
     if fmt_name in STREAMS:
         return render_stream(report, fmt_name)
     if fmt_name == "markdown":
-        return to_markdown(report)
-    return to_table(report, color=color, width=width, wide=wide)
+        return to_markdown(report, verbose)
+    return to_table(report, color=color, width=width, wide=wide, verbose=verbose)
 
 
 class TableStream(Stream):
@@ -366,9 +383,11 @@ class TableStream(Stream):
         width: int | None = None,
         wide: bool = False,
         limit: int = 500,
+        verbose: bool = False,
     ):
         super().__init__(head)
         self.markdown, self.color, self.width, self.wide, self.limit = markdown, color, width, wide, limit
+        self.verbose = verbose
         self.rows: list[dict[str, Any]] = []
         self.subtotals: dict[str, Decimal] = {}
         self.by_model: dict[tuple[str, str], list[Any]] = {}
@@ -399,13 +418,19 @@ class TableStream(Stream):
         if len(self.subtotals) > 1 or self.count > self.limit:
             report["subtotals"] = self.subtotals
         if self.markdown:
-            return to_markdown(report)
-        return to_table(report, color=self.color, width=self.width, wide=self.wide)
+            return to_markdown(report, self.verbose)
+        return to_table(report, color=self.color, width=self.width, wide=self.wide, verbose=self.verbose)
 
 
 def stream_for(
-    fmt_name: str, head: dict[str, Any], *, color: bool = False, width: int | None = None, wide: bool = False
+    fmt_name: str,
+    head: dict[str, Any],
+    *,
+    color: bool = False,
+    width: int | None = None,
+    wide: bool = False,
+    verbose: bool = False,
 ) -> Stream:
     if fmt_name in STREAMS:
         return STREAMS[fmt_name](head)
-    return TableStream(head, markdown=fmt_name == "markdown", color=color, width=width, wide=wide)
+    return TableStream(head, markdown=fmt_name == "markdown", color=color, width=width, wide=wide, verbose=verbose)

@@ -12,6 +12,7 @@ from typing import Any
 from ..book import PriceBook
 from ..money import CONTEXT, percent, plain
 from .bill import csv_line, rate_text
+from . import provenance
 from .layout import Block, Column, Table, Text, render
 from .markdown import Markup, md_lines, md_table
 from .report import report_head, sources, to_json
@@ -52,6 +53,9 @@ def compare_report(comparison: Any, book: PriceBook) -> dict[str, Any]:
             tier=", ".join(tiers) or None,
             price_effective=entry.effective.isoformat(),
             source=entry.source,
+            source_kind=entry.source_kind,
+            price_note=entry.note,
+            price_provenance=entry.provenance,
             user_price=option.model.user,
             notes=sorted({n for line in option.lines for n in line.notes}),
         )
@@ -123,6 +127,7 @@ def _table(report: dict[str, Any], refs: dict[str, int], bars: bool) -> Table:
         extra += ["discount"] if any(n.startswith("your discount") for n in row["notes"]) else []
         ref = refs.get(row["source"])
         price_of = row["price_effective"] + (f" ({', '.join(extra)})" if extra else "") + (f" [{ref}]" if ref else "")
+        price_of += provenance.mark(row)
         cells = [row["model"], row["provider"], amount(row["total"], cur), saving]
         cells += [bar(Decimal(row["total"]), top)] if bars else []
         table_rows.append([*cells, price_of])
@@ -158,17 +163,30 @@ def _summary(report: dict[str, Any]) -> str:
     return text + "."
 
 
-def compare_blocks(report: dict[str, Any]) -> list[Block]:
+def _details(report: dict[str, Any]) -> list[str]:
+    """--verbose: each price's note for users and provenance for maintainers."""
+    return provenance.details((f"{row['model']} {row['price_effective']}", row) for row in report["models"])
+
+
+def compare_blocks(report: dict[str, Any], verbose: bool = False) -> list[Block]:
     srcs = sources(report["models"])
     refs = {src: i for i, src in enumerate(srcs, 1)}
     blocks: list[Block] = [_table(report, refs, bars=True), Text(_summary(report), "dim")]
     blocks += [Text(line, "yellow", hang=2) for line in _notes(report)]
+    blocks += [Text(text, hang=2) for text in (_details(report) if verbose else [])]
     blocks += [Text(f"[{i}] {src}", "dim") for i, src in enumerate(srcs, 1)]
+    blocks += [Text(text, "dim") for text in provenance.footnote(report["models"], verbose)]
     return blocks
 
 
 def render_compare(
-    report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None, wide: bool = False
+    report: dict[str, Any],
+    fmt_name: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    wide: bool = False,
+    verbose: bool = False,
 ) -> str:
     if fmt_name == "json":
         return to_json(report)
@@ -186,9 +204,10 @@ def render_compare(
             md_table([c.header for c in table.columns], table.rows, "".join(c.align for c in table.columns))
             + "\n"
             + "\n".join(
-                md_lines([_summary(report), *_notes(report)])
+                md_lines([_summary(report), *_notes(report), *(_details(report) if verbose else [])])
                 + md_lines(Markup(f"\\[{i}\\] {md_link(src)}") for i, src in enumerate(srcs, 1))
+                + md_lines(provenance.footnote(report["models"], verbose))
             )
             + "\n"
         )
-    return render(compare_blocks(report), width=width, color=color, wide=wide)
+    return render(compare_blocks(report, verbose), width=width, color=color, wide=wide)

@@ -10,8 +10,9 @@ from ..book import Model, PriceBook
 from ..history import per_1m
 from ..money import CURRENCIES, exact
 from .bill import csv_line
+from . import provenance
 from .layout import Block, Column, Table, Text, render
-from .markdown import md_table
+from .markdown import md_lines, md_table
 from .report import SCHEMA_VERSION, price_fields, to_json
 
 
@@ -65,6 +66,9 @@ def models_report(models: list[Model], as_of: date, book: PriceBook) -> dict[str
                 cached_input_price=exact(entry.flat.cached_input) if entry.flat.cached_input is not None else None,
                 price_effective=entry.effective.isoformat(),
                 source=entry.source,
+                source_kind=entry.source_kind,
+                price_note=entry.note,
+                price_provenance=entry.provenance,
                 status="priced",
             )
         row["user_price"] = model.user
@@ -125,7 +129,7 @@ def _table(report: dict[str, Any]) -> Table:
                 _price(row, "output_per_1m"),
                 context_text(row["context_window"]),
                 ", ".join(row["aliases"]),
-                row["price_effective"] or row["status"],
+                (row["price_effective"] + provenance.mark(row)) if row["price_effective"] else row["status"],
                 row.get("note") or "",
             ]
         )
@@ -142,12 +146,33 @@ def _caption(report: dict[str, Any]) -> str:
     )
 
 
-def models_blocks(report: dict[str, Any]) -> list[Block]:
-    return [_table(report), Text(_caption(report), "dim")]
+def _details(report: dict[str, Any]) -> list[str]:
+    """--verbose: where each model's facts and each price were read (the notes are in the table)."""
+    out = []
+    for row in report["models"]:
+        out += provenance.details([(row["id"], {"price_provenance": row.get("provenance")})])
+        if row.get("price_effective"):
+            out += provenance.details([(f"{row['id']} {row['price_effective']}", row)])
+    return out
+
+
+def _footer(report: dict[str, Any], verbose: bool) -> list[str]:
+    return [*(_details(report) if verbose else []), *provenance.footnote(report["models"], verbose)]
+
+
+def models_blocks(report: dict[str, Any], verbose: bool = False) -> list[Block]:
+    blocks: list[Block] = [_table(report), Text(_caption(report), "dim")]
+    return blocks + [Text(text, hang=2) for text in _footer(report, verbose)]
 
 
 def render_models(
-    report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None, wide: bool = False
+    report: dict[str, Any],
+    fmt_name: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    wide: bool = False,
+    verbose: bool = False,
 ) -> str:
     if fmt_name == "json":
         return to_json(report)
@@ -168,5 +193,7 @@ def render_models(
         return (
             md_table([c.header for c in table.columns], table.rows, "".join(c.align for c in table.columns))
             + f"\n{_caption(report)}\n"
+            + "".join(f"\n{line}" for line in md_lines(_footer(report, verbose)))
+            + ("\n" if _footer(report, verbose) else "")
         )
-    return render(models_blocks(report), width=width, color=color, wide=wide)
+    return render(models_blocks(report, verbose), width=width, color=color, wide=wide)

@@ -66,6 +66,8 @@ def line_dict(line: Line) -> dict[str, Any]:
             "price_effective": e.effective.isoformat(),
             "source": e.source,
             "source_kind": e.source_kind,
+            "price_note": e.note,  # for users
+            "price_provenance": e.provenance,  # for maintainers: where the price was read, doubts, cross-checks
             "user_price": m.user,
             "notes": list(line.notes),
         }
