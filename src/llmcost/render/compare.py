@@ -11,8 +11,8 @@ from typing import Any
 
 from ..book import PriceBook
 from ..money import CONTEXT, percent, plain
-from .bill import csv_line, rate_text
 from . import provenance
+from .bill import csv_line, rate_text
 from .layout import Block, Column, Table, Text, render
 from .markdown import Markup, md_lines, md_table
 from .report import report_head, sources, to_json

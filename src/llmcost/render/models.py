@@ -9,8 +9,8 @@ from .. import __version__
 from ..book import Model, PriceBook
 from ..history import per_1m
 from ..money import CURRENCIES, exact
-from .bill import csv_line
 from . import provenance
+from .bill import csv_line
 from .layout import Block, Column, Table, Text, render
 from .markdown import md_lines, md_table
 from .report import SCHEMA_VERSION, price_fields, to_json
