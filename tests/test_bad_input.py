@@ -450,7 +450,7 @@ def test_unknown_currency(cli, args, currency):
             ["estimate", "-w", str(CHECK_CSV), "--encoding", "klingon", *AS_OF],
             "unknown text encoding 'klingon' (e.g. utf-8, gbk, gb18030, utf-16)",
         ),
-        (["estimate", "--bogus"], "No such option: --bogus"),
+        (["estimate", "--qqq"], "No such option: --qqq"),
         (["history"], "give models, --provider NAME, --all, or a --since/--until window"),
     ],
     ids=[

@@ -83,6 +83,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "prices": ((), ("--prices", "{p}/prices.yaml")),
     "fmt": ((), ()),  # both commands are read as -f json
     "wide": ((), ("--wide",)),  # the table's columns only: the JSON line is the same
+    "verbose": ((), ("--verbose",)),  # what the table lists under it: the JSON line is the same
 }
 #: An output sample given as text (not a file) too.
 EXTRA = {"output_sample text": (("--output-tokens",), ("--output-sample", SAMPLE))}
@@ -115,7 +116,8 @@ def test_estimate_and_compare_give_the_same_line(cli, tmp_path, case, model):
     assert (est.code, est.err, cmp.code, cmp.err) == (0, "", 0, "")
     [line] = json.loads(est.out)["lines"]
     [option] = json.loads(cmp.out)["models"]
-    keys = ("model", "total", "tier", "price_effective", "source", "user_price", "notes")
+    keys = ("model", "total", "tier", "price_effective", "source", "source_kind", "price_note", "price_provenance")
+    keys += ("user_price", "notes")
     assert {k: option[k] for k in keys} == {k: line[k] for k in keys}
 
 
