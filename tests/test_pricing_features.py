@@ -60,7 +60,7 @@ def test_long_context_whole_tier_csv_has_the_tier(cli):
     r = cli("estimate", "-m", "alpha-tiered", *LONG, "-f", "csv")
     assert r.out.splitlines()[1] == (
         ",alpha-tiered,alpha,100,200000,1000,0,0,0,0,0,CNY,48.00,2.40,0.00,0.00,"
-        "50.40,>128K,global,2025-01-01,https://example.com/alpha/tiered"
+        "50.40,>128K,global,2025-01-01,https://example.com/alpha/tiered,2025-06-01,CNY,"
     )
 
 
@@ -79,7 +79,7 @@ def test_graduated_table_and_csv_say_which_tier(cli):
     csv = cli("estimate", "-m", "alpha-grad", *LONG, "-f", "csv")
     assert csv.out.splitlines()[1] == (
         ",alpha-grad,alpha,100,200000,1000,0,0,0,0,0,CNY,31.36,2.40,0.00,0.00,"
-        "33.76,graduated >128K,global,2025-01-01,https://example.com/alpha/grad"
+        "33.76,graduated >128K,global,2025-01-01,https://example.com/alpha/grad,2025-06-01,CNY,"
     )
 
 
@@ -311,7 +311,7 @@ def test_free_quota_is_a_separate_column_in_the_table_and_csv(cli):
     csv = cli("estimate", *QUOTA, "--free-quota", "-f", "csv").out.splitlines()
     assert csv[1] == (
         ",alpha-pro,alpha,500,1000,1000,0,0,0,0,0,CNY,0.40,1.00,-0.70,0.00,0.70,,global,2024-05-15,"
-        "https://example.com/alpha/pro"
+        "https://example.com/alpha/pro,2025-06-01,CNY,"
     )
 
 

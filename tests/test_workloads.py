@@ -34,7 +34,7 @@ def test_stdin_csv_to_csv_with_total_row(cli):
     rows = r.out.splitlines()
     assert rows[0].startswith("name,model,provider,requests_per_month")
     assert [row.split(",")[0] for row in rows[1:]] == ["bot", "summariser", "assistant", "TOTAL"]
-    assert rows[-1] == "TOTAL,,,,,,,,,,,CNY,,,,,159.60,,,,"
+    assert rows[-1] == "TOTAL,,,,,,,,,,,CNY,,,,,159.60,,,,,2025-06-01,,"
 
 
 def test_priced_csv_reads_back_into_the_same_bill(cli):
