@@ -34,7 +34,9 @@ def test_the_command_list_is_in_a_sensible_order_with_whole_sentences(cli, group
 @pytest.mark.parametrize("command", ["estimate", "compare", "check", "count", "models", "history"])
 def test_every_report_command_ends_its_help_with_real_examples(cli, command):
     out = cli(command, "--help").out
-    examples = out.split("Examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    shown = out.split("Examples:\n", 1)[1].split("\n\n", 1)[0]
+    assert all(len(line) <= 80 for line in shown.splitlines()), shown  # a long one goes on with a \\
+    examples = shown.replace("\\\n", "").splitlines()
     assert 2 <= len(examples) <= 3 and all(line.strip().startswith(("llmcost ", "echo ")) for line in examples)
 
 
@@ -129,3 +131,16 @@ def test_several_models_have_no_grand_total_but_a_workload_file_does(cli):
     assert "**Total**" not in markdown
     workloads = cli("estimate", str(DATA / "workloads" / "small.yaml"), "--as-of", "2025-06-01")
     assert any(line.startswith("Total ") for line in workloads.out.splitlines())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        (),
+        *[(c,) for c in ("estimate", "compare", "check", "count", "usage", "models", "history", "init", "prices")],
+        *[("prices", c) for c in ("status", "update", "validate", "diff", "pack", "reset")],
+    ],
+)
+def test_every_help_fits_80_columns(cli, command):
+    out = cli(*command, "--help", env={"COLUMNS": "80"}).out
+    assert [line for line in out.splitlines() if len(line) > 80 or line != line.rstrip()] == []

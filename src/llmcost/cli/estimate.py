@@ -102,8 +102,10 @@ def estimate(
 
     \b
     Examples:
-      llmcost estimate -m doubao-lite-32k --requests-per-day 2000 --input-tokens 1500 --output-tokens 400
-      llmcost estimate --all --requests-per-day 5k --input-tokens 1.2k --output-tokens 300 --currency USD
+      llmcost estimate -m qwen-long --requests-per-day 2000 \\
+        --input-tokens 1500 --output-tokens 400
+      llmcost estimate --all --requests-per-day 5k --input-tokens 1.2k \\
+        --output-tokens 300 --currency USD
       llmcost estimate examples/workloads.yaml --format csv
     """
     from .. import api
@@ -279,8 +281,10 @@ def compare(
 
     \b
     Examples:
-      llmcost compare --requests-per-day 5000 --input-tokens 1200 --output-tokens 300
-      llmcost compare -p qwen -p openai --baseline-model gpt-4o --requests-per-day 5k --input-tokens 1200
+      llmcost compare --requests-per-day 5000 --input-tokens 1200 \\
+        --output-tokens 300
+      llmcost compare -p qwen -p openai --baseline-model gpt-4o \\
+        --requests-per-day 5k --input-tokens 1200 --output-tokens 300
       llmcost compare examples/workloads.yaml --provider doubao --provider qwen
     """
     from .. import api, workload_files
@@ -417,7 +421,8 @@ def check(
     Examples:
       llmcost check examples/workloads.yaml --budget 100000
       llmcost check llmcost.yaml --baseline main.json --max-increase 10%
-      llmcost check --usage usage.csv.gz --budget 3000 --budget search=1000 -f markdown >> "$GITHUB_STEP_SUMMARY"
+      llmcost check --usage usage.csv.gz --budget 3000 --budget search=1000 \\
+        -f markdown >> "$GITHUB_STEP_SUMMARY"
     """
     if usage:
         from .spend import check_usage

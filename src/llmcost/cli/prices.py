@@ -45,7 +45,8 @@ def prices_update(
 
     \b
     Examples:
-      llmcost prices update --from https://example.com/llmcost-prices.tar.gz --sha256 HEX
+      llmcost prices update --from https://example.com/llmcost-prices.tar.gz \\
+        --sha256 HEX
       llmcost prices update --from ./prices.tar.gz
       llmcost prices update --rollback
     """

@@ -146,6 +146,7 @@ def usage_command(
     optional cached_tokens, cache_write_tokens, reasoning_tokens, batch, region, project), gzip or not.
     --as-of and --rate give the USD/CNY rate; prices are each record's own.
 
+    \b
     Examples:
       llmcost usage requests.jsonl.gz
       llmcost usage usage.csv --group-by project --group-by month -f json

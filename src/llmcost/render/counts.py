@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
+
 from .. import __version__
 from ..book import Model
 from .bill import csv_line
@@ -63,8 +65,10 @@ COUNT_CSV = ["input", "model", "tokenizer", "tokens", "exact", "method"]
 
 def counts_blocks(report: dict[str, Any]) -> list[Block]:
     inputs = {row["input"] for row in report["counts"]}
+    # A path folds only when it is longer than 40 cells; below that it stays whole and the method folds.
+    longest = max((cell_len(text) for text in inputs), default=0)
     columns = [
-        Column("Input", key=True, fold=True),
+        Column("Input", key=True, fold=True, min_width=min(longest, 40)),
         Column("Model", key=True),
         Column("Tokens", "r"),
         Column("Counted by", priority=1, fold=True),
