@@ -13,7 +13,9 @@ from ..errors import UsageError
 from .app import prices_app
 from .options import PricesPath, Region, _color, _emit, _format, _width
 
-StatusFormat = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table or json.")]
+StatusFormat = Annotated[
+    str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json, csv or markdown.")
+]
 
 
 @prices_app.command("update")
@@ -91,7 +93,7 @@ def prices_status(fmt: StatusFormat = "table") -> None:
     from ..book.status import status_report
     from ..render.status import render_status
 
-    fmt = _format(fmt, ("table", "json"))
+    fmt = _format(fmt, ("table", "json", "csv", "markdown"))
     report = status_report(prices_mod.load(user_prices=False))
     _emit(render_status(report, fmt, color=_color(), width=_width()), fmt)
 

@@ -1,11 +1,16 @@
-"""The ``llmcost prices status`` report (``book.status``) as a table or JSON."""
+"""The ``llmcost prices status`` report (``book.status``) as a table, JSON, CSV (a row per provider) or
+markdown."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .bill import csv_line
 from .layout import Block, Column, Table, Text, render
+from .markdown import md_lines, md_table
 from .report import to_json
+
+STATUS_CSV = ["provider", "checked", "newest_price", "models"]
 
 
 def status_blocks(report: dict[str, Any]) -> list[Block]:
@@ -40,4 +45,20 @@ def render_status(
 ) -> str:
     if fmt_name == "json":
         return to_json(report)
+    if fmt_name == "csv":
+        rows = [[p[c] if p[c] is not None else "" for c in STATUS_CSV] for p in report["providers"]]
+        return "".join(csv_line(row) for row in [STATUS_CSV, *rows])
+    if fmt_name == "markdown":
+        return _markdown(report)
     return render(status_blocks(report), width=width, color=color, wide=wide)
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    blocks = status_blocks(report)
+    at = next(i for i, b in enumerate(blocks) if isinstance(b, Table))
+    table = blocks[at]
+    assert isinstance(table, Table)
+    head = [b.text for b in blocks[:at] if isinstance(b, Text)]
+    tail = [b.text for b in blocks[at + 1 :] if isinstance(b, Text)]
+    parts = [*md_lines(head), "", md_table([c.header for c in table.columns], table.rows, "lllr"), *md_lines(tail)]
+    return "\n".join(parts) + "\n"
