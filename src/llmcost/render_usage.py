@@ -101,13 +101,10 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
             f"{clean(s['reason'])} "
             f"(first: {clean(s['first'])})"
         )
-    fx = report.get("fx")
-    rate = (
-        "no USD/CNY rate needed"
-        if fx is None
-        else (f"USD amounts at 1 USD = {fx['usd_cny']} CNY ({fx['date'] or 'given with --rate'})")
-    )
-    out.append(f"{report['records']:,} records read; {rate}; {report['rounding']}.")
+    fx = report.get("fx")  # a footer says only what is true here: the rate when one was used (the rounding
+    # rule is in --help and the README, and in JSON's "rounding")
+    rate = "" if fx is None else f"; USD amounts at 1 USD = {fx['usd_cny']} CNY ({fx['date'] or 'given with --rate'})"
+    out.append(f"{report['records']:,} records read{rate}.")
     for note in report["notes"]:
         out.append(f"Note: {note}.")
     groups = report["group_by"]
