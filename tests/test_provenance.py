@@ -92,3 +92,18 @@ def test_the_fast_row_writes_the_same_note_and_provenance(cli, tmp_path, monkeyp
     for fmt, text in fast.items():
         assert text == cli(*args, "-f", fmt).out
     assert '"price_provenance": "Read from a reseller' in fast["json"]
+
+
+def test_check_verbose_lists_them_too(cli, tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        "version: 1\nworkloads:\n  - {name: copied, model: gamma-copy, requests_per_day: 100,"
+        " input_tokens: 100, output_tokens: 100}\n",
+        encoding="utf-8",
+    )
+    args = ("check", str(path), "--budget", "100", "--as-of", "2026-09-01")
+    assert DETAIL not in cli(*args).out
+    assert cli(*args, "--verbose").out.splitlines()[-1] == DETAIL
+    assert cli(*args, "-v", "-f", "markdown").out.splitlines()[-1] == f"- {DETAIL}"
+    line = json.loads(cli(*args, "-f", "json").out)["lines"][0]
+    assert (line["source_kind"], line["price_note"]) == ("third-party", "Doubled in March 2026.")

@@ -413,6 +413,7 @@ def check(
     encoding: Encoding = "utf-8",
     prices: PricesPath = None,
     wide: Wide = False,
+    verbose: Verbose = False,
 ) -> None:
     """Check a workload file against budgets and a baseline, or a month's real spend (--usage) against
     budgets: exit 0 within, 1 over, 2 bad input.
@@ -502,7 +503,7 @@ def check(
     converted = any(c.line is not None and c.line.model.currency != p.currency for c in verdict.checks)
     head["notes"] = _dated_notes(as_of, pricer.book, p.as_of, p.fx, converted, fmt)
     report = check_report(verdict, head)
-    _emit(render_check(report, fmt, color=_color(), width=_width(), wide=wide), fmt)
+    _emit(render_check(report, fmt, color=_color(), width=_width(), wide=wide, verbose=verbose), fmt)
     if not (fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()):  # else the table just said it
         typer.echo(f"llmcost: {report['summary']}", err=True)
     if not verdict.passed:

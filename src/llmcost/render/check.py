@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..money import exact, plain
+from . import provenance
 from .bill import csv_line, prices_line
 from .layout import Block, Column, Table, Text, render
 from .markdown import Markup, md_lines, md_table, strong
@@ -423,12 +424,24 @@ def check_to_csv(report: dict[str, Any]) -> str:
 
 
 def render_check(
-    report: dict[str, Any], fmt_name: str, *, color: bool = False, width: int | None = None, wide: bool = False
+    report: dict[str, Any],
+    fmt_name: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    wide: bool = False,
+    verbose: bool = False,
 ) -> str:
     if fmt_name == "json":
         return to_json(report)
     if fmt_name == "csv":
         return check_to_csv(report)
+    # --verbose: each price's note and provenance (render.provenance), under the report
+    details = provenance.details((f"{line['model']} {line['price_effective']}", line) for line in report["lines"])
+    details = details if verbose else []
     if fmt_name == "markdown":
-        return check_to_markdown(report)
+        return check_to_markdown(report) + "".join(f"{item}\n" for item in md_lines(details))
+    if details:
+        blocks = [*check_blocks(report), *(Text(text, hang=2) for text in details)]
+        return render(blocks, width=width, color=color, wide=wide)
     return check_to_table(report, color=color, width=width, wide=wide)
