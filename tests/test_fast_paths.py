@@ -142,7 +142,7 @@ def both_ways(monkeypatch, data: str, *args: str):
     monkeypatch.setattr(pipeline, "CHUNK_ROWS", 3)
     monkeypatch.setattr(pipeline, "PENDING_PER_WORKER", 1)
     real = pipeline._price_in_parallel
-    monkeypatch.setattr(pipeline, "_price_in_parallel", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(pipeline, "_price_in_parallel", lambda *a, **k: calls.append(1) or real(*a, **k))
     parallel = run(*argv, input=data)
     monkeypatch.undo()
     return sequential, parallel, bool(calls)
