@@ -1,7 +1,7 @@
 """Notes for users, provenance for maintainers: tables mark a price read from a third-party copy with
 † and say once what it means; --verbose lists each price's note and provenance under estimate,
-compare and models; JSON always carries them (the fast row too).  On the schema-2 book in
-tests/data/book_v2, whose gamma-copy's 2026 price is a third-party copy with a note and provenance."""
+compare and models; JSON always carries them (the fast row too).  On the small schema-2 book in
+tests/data/book_provenance, whose gamma-copy's 2026 price is a third-party copy with a note and provenance."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ DETAIL = (
 
 @pytest.fixture(autouse=True)
 def _v2_book(monkeypatch):
-    monkeypatch.setenv("LLMCOST_BOOK", str(DATA / "book_v2"))
+    monkeypatch.setenv("LLMCOST_BOOK", str(DATA / "book_provenance"))
 
 
 def test_a_third_party_price_is_marked_on_its_row_and_explained_once(cli):
