@@ -442,7 +442,10 @@ BAD_OPTIONS = {
         ["prices", "import", "litellm", str(SAMPLE), "--source", "file:///x", "-o", "x.yaml"],
         "--source: 'file:///x' is not an http(s) URL",
     ),
-    "export-format": (["prices", "export", "-f", "xlsx"], "--format: 'xlsx' is not an export format (litellm)"),
+    "export-format": (
+        ["prices", "export", "-f", "xlsx"],
+        "--format: 'xlsx' is not an export format (csv, jsonl, litellm)",
+    ),
     "export-currency": (["prices", "export", "-f", "litellm", "-c", "EUR"], "--currency: 'EUR' is not USD or CNY"),
     "export-as-of": (
         ["prices", "export", "-f", "litellm", "--as-of", "soon"],

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from .app import prices_app
 from .options import PricesPath, Region, _color, _emit, _format, _width
 
@@ -178,7 +178,7 @@ def prices_import(
 
 @prices_app.command("export")
 def prices_export(
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: litellm.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="csv, jsonl or litellm.")] = "csv",
     as_of: Annotated[
         str | None, typer.Option(metavar="DATE", help="Write the prices in force that day [default: today].")
     ] = None,
@@ -191,13 +191,17 @@ def prices_export(
     region: Region = "cn",
     prices: PricesPath = None,
 ) -> None:
-    """Write the price book for other tools. litellm: a LiteLLM cost map (custom pricing): per model
-    input_cost_per_token, output_cost_per_token, cache and batch costs, litellm_provider, max_input_tokens,
-    mode chat, at the prices in force on --as-of; CNY prices converted at that day's USD/CNY rate, named in
-    the file's _llmcost entry. What LiteLLM's fields cannot hold (tiers, off-peak prices) is counted on stderr.
+    """Write the price book for other tools. csv, jsonl: the whole book as one flat table, a row per
+    model, price list, dated entry, band and clock, prices per 1M tokens as exact decimals, to join to
+    usage in a spreadsheet, DuckDB, Spark or BigQuery (the README lists the columns). litellm: a LiteLLM
+    cost map (custom pricing): per model input_cost_per_token, output_cost_per_token, cache and batch
+    costs, litellm_provider, max_input_tokens, mode chat, at the prices in force on --as-of; CNY prices
+    converted at that day's USD/CNY rate, named in the file's _llmcost entry. What LiteLLM's fields
+    cannot hold (tiers, off-peak prices) is counted on stderr.
 
     \b
     Examples:
+      llmcost prices export -o prices.csv
       llmcost prices export --format litellm -o llmcost-litellm.json
       llmcost prices export --format litellm --as-of 2026-07-01 --currency CNY
     """
@@ -207,8 +211,11 @@ def prices_export(
     from .options import _as_of, _region
 
     name = fmt.strip().lower()
+    if name in ("csv", "jsonl"):
+        _export_flat(name, out, as_of, prices)
+        return
     if name != "litellm":
-        raise UsageError(f"--format: '{shown(fmt)}' is not an export format (litellm)")
+        raise UsageError(f"--format: '{shown(fmt)}' is not an export format (csv, jsonl, litellm)")
     code = currency.strip().upper()
     if code not in ("USD", "CNY"):
         raise UsageError(f"--currency: '{shown(currency)}' is not USD or CNY")
@@ -230,3 +237,21 @@ def prices_export(
         typer.echo(f"  {count:>5}  {why}", err=True)
     for why, count in sorted(exported.notes.items(), key=lambda i: (-i[1], i[0])):
         typer.echo(f"Note: {count} with {why}.", err=True)
+
+
+def _export_flat(fmt: str, out: str, as_of: str | None, prices: str | None) -> None:
+    """prices export --format csv|jsonl: the flat table (``book.flat``)."""
+    from .. import api
+    from ..book.flat import export
+
+    if as_of is not None:
+        raise UsageError(f"--as-of: the {fmt} table holds every dated price; it takes no --as-of")
+    text = export(api.load_book(prices), fmt)
+    if out == "-":
+        _emit(text, fmt)
+        return
+    try:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
