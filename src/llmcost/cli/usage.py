@@ -86,6 +86,14 @@ Region = Annotated[
 UsageFormat = Annotated[
     str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json, csv or markdown.")
 ]
+Engine = Annotated[
+    str,
+    typer.Option(
+        metavar="ENGINE",
+        help="stream (in constant memory) or duckdb (CSV, JSON Lines and Parquet through DuckDB, "
+        'for very large logs; pip install "llmcost[duckdb]"): the same report either way.',
+    ),
+]
 
 
 def usage_options(
@@ -136,6 +144,7 @@ def usage_command(
     as_of: AsOf = None,
     fmt: UsageFormat = "table",
     input_format: UsageInputFormat = None,
+    engine: Engine = "stream",
     prices: PricesPath = None,
 ) -> None:
     """Price real usage records, each at the price in force at its own time: what did we spend, by month,
@@ -170,7 +179,15 @@ def usage_command(
     text = _read_text_arg(sample, "--sample", "utf-8", path_only=False) if sample is not None else None
     if text is not None and not options.what_if:
         raise UsageError("--sample measures tokenizers for --what-if: give --what-if MODEL too")
-    result = usage.price_files(files, options, stdin=_stdin(), input_format=input_format)
+    engine = engine.strip().lower()
+    if engine not in ("stream", "duckdb"):
+        raise UsageError(f"--engine: {engine!r} is not stream or duckdb")
+    if engine == "duckdb":
+        from ..usage.duckdb_engine import price_files_duckdb
+
+        result = price_files_duckdb(files, options, stdin=_stdin(), input_format=input_format)
+    else:
+        result = usage.price_files(files, options, stdin=_stdin(), input_format=input_format)
     sources = sorted({row.model for row in result.rows if row.scenario == 0})
     notes = tokenizer_notes([options.book.models[m] for m in sources], options.what_if, text)
     report = usage_report(
