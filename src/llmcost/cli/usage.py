@@ -86,6 +86,18 @@ Region = Annotated[
 UsageFormat = Annotated[
     str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json, csv or markdown.")
 ]
+EmitSql = Annotated[
+    bool,
+    typer.Option(
+        "--emit-sql",
+        help="Print the pricing SQL (the price table of 'llmcost prices export' joined to a usage table with "
+        "the CSV columns) to run in a warehouse, instead of reading files.",
+    ),
+]
+SqlDialect = Annotated[str, typer.Option("--dialect", metavar="DIALECT", help="SQL of --emit-sql: duckdb or spark.")]
+UsageTable = Annotated[
+    str, typer.Option("--usage-table", metavar="TABLE", help="The usage table --emit-sql reads [default: usage].")
+]
 Engine = Annotated[
     str,
     typer.Option(
@@ -145,6 +157,9 @@ def usage_command(
     fmt: UsageFormat = "table",
     input_format: UsageInputFormat = None,
     engine: Engine = "stream",
+    emit_sql: EmitSql = False,
+    dialect: SqlDialect = "duckdb",
+    usage_table: UsageTable = "usage",
     prices: PricesPath = None,
 ) -> None:
     """Price real usage records, each at the price in force at its own time: what did we spend, by month,
@@ -161,6 +176,8 @@ def usage_command(
       llmcost usage usage.csv --group-by project --group-by month -f json
       llmcost usage usage.csv --what-if deepseek-v4-flash --what-if qwen-plus
       cat log.jsonl | llmcost usage - --timezone Asia/Shanghai
+      llmcost usage big.parquet --engine duckdb
+      llmcost usage --emit-sql --dialect spark --usage-table logs.llm_usage > price_usage.sql
     """
     from .. import usage
     from ..render import report_head
@@ -172,6 +189,13 @@ def usage_command(
     options, code, fx, when = usage_options(
         prices, currency, rate, as_of, region, timezone, group_by, what_if, skip_unknown
     )
+    if emit_sql:
+        from ..usage.warehouse import emit_sql as emit
+
+        if files or options.what_if:
+            raise UsageError("--emit-sql prints SQL for a warehouse table: it takes no FILE and no --what-if")
+        _emit(emit(options, dialect, usage_table), "csv")
+        return
     if not files:
         raise UsageError("give a usage FILE (or - for stdin)", hint="see 'llmcost usage --help'")
     if files.count("-") > 1:

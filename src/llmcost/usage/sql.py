@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ..book import PriceBook
 from ..book.flat import PRICE_COLUMNS
 from ..errors import UsageError
 
@@ -365,3 +366,95 @@ agg AS (
 SELECT status, scenario, {", ".join(names)}, records, input_sum, o_sum, cached_sum, write_sum, reasoning_sum,
   with_cache, u_sum, c_sum, w_sum, {COSTS.strip()}
 FROM agg"""
+
+
+def ident(d: Dialect, name: str) -> str:
+    return f"`{name}`" if d.name == "spark" else f'"{name}"'
+
+
+def names_cte(d: Dialect, names: dict[str, str]) -> str:
+    """Model names as records write them (lowercase ids, aliases, API ids) → model ids."""
+    pairs = sorted({(k.strip().lower(), v) for k, v in names.items()})
+    values = ",\n    ".join(f"({quote(k)}, {quote(v)})" for k, v in pairs)
+    return (
+        f"names AS (SELECT CAST(c0 AS {d.text}) AS name, CAST(c1 AS {d.text}) AS model_id\n"
+        f"  FROM (VALUES\n    {values}\n  ) AS v(c0, c1))"
+    )
+
+
+def warehouse_sql(
+    dialect_name: str,
+    book: PriceBook,
+    rows: Sequence[dict[str, Any]],
+    names: dict[str, str],
+    *,
+    table: str = "usage",
+    groups: Sequence[str] = ("month", "model"),
+    region: str = "cn",
+) -> str:
+    """The pricing query for a warehouse: ``table`` has the CSV columns (timestamp, model,
+    input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, batch, region,
+    project; the optional ones may be NULL). One row per group, model, price list and dated entry
+    with the records, tokens and exact amounts in the list's currency; then one 'not priced' row per
+    model name and region that has no price (an unknown name, or none on the record's day)."""
+    d = dialect(dialect_name)
+    col = {name: f"t.{ident(d, name)}" for name in ("timestamp", "model", "region", "batch", "project")}
+    regions = " ".join(
+        f"WHEN {quote(k)} THEN {quote(v)}"
+        for k, v in (("cn", "cn"), ("mainland", "cn"), ("china", "cn"), ("intl", "intl"), ("international", "intl"))
+    )
+    flag = f"lower(trim(CAST({col['batch']} AS {d.text})))"
+    usage = f"""SELECT 0 AS file_no, trim(CAST({col["model"]} AS {d.text})) AS raw_model, n.model_id,
+    COALESCE(CASE lower(trim(CAST({col["region"]} AS {d.text}))) {regions} END, {quote(region)}) AS req_region,
+    {d.unix_seconds(col["timestamp"])} AS ts,
+    CAST(t.input_tokens AS BIGINT) AS input_tokens, CAST(t.output_tokens AS BIGINT) AS output_tokens,
+    COALESCE(CAST(t.cached_tokens AS BIGINT), 0) AS cached_tokens,
+    COALESCE(CAST(t.cache_write_tokens AS BIGINT), 0) AS write_tokens,
+    COALESCE(CAST(t.reasoning_tokens AS BIGINT), 0) AS reasoning_tokens,
+    COALESCE({flag} IN ('true', '1', 'yes', 'y', 't'), FALSE) AS batch,
+    CAST({col["project"]} AS {d.text}) AS project, FALSE AS bad
+  FROM {table} t
+  LEFT JOIN names n ON n.name = lower(trim(CAST({col["model"]} AS {d.text})))"""
+    grp = [f"grp_{g}" for g in groups]
+    keys = ", ".join([*grp, *CLASS_KEYS])
+    outer = ", ".join([*grp, "model", "region", "currency", "effective"])
+    nulls = "".join("NULL, " for _ in grp)
+    return f"""-- llmcost pricing SQL ({d.name}; groups: {", ".join(groups)}), generated from the flat price table
+-- (llmcost prices export) of the book {book.digest[:12] or "in use"}. Amounts are exact DECIMALs in each
+-- price list's currency (convert USD lines at your rate); records without a price are counted in
+-- the 'not priced' rows, never dropped.
+WITH {names_cte(d, names)},
+prices AS (
+{prices_cte(d, rows)}
+),
+{_core(d, rows, book.calendars, usage, groups, (), inline=False)},
+classes AS (
+  SELECT {keys},
+    count(*) FILTER (WHERE reached) AS records,
+    sum(CASE WHEN reached THEN input_tokens ELSE 0 END) AS input_sum,
+    sum(CASE WHEN reached THEN output_tokens ELSE 0 END) AS o_sum,
+    sum(CASE WHEN reached THEN cached_tokens ELSE 0 END) AS cached_sum,
+    sum(CASE WHEN reached THEN write_tokens ELSE 0 END) AS write_sum,
+    sum(CASE WHEN reached THEN reasoning_tokens ELSE 0 END) AS reasoning_sum,
+    sum(slice_uncached) AS u_sum, sum(slice_cached) AS c_sum, sum(slice_write) AS w_sum
+  FROM j WHERE model IS NOT NULL
+  GROUP BY {keys}
+),
+costed AS (
+  SELECT {outer}, records, input_sum, o_sum, cached_sum, write_sum, reasoning_sum, {COSTS.strip()}
+  FROM classes
+)
+SELECT 'priced' AS status, {outer}, NULL AS record_model, NULL AS record_region,
+  sum(records) AS records, sum(input_sum) AS input_tokens, sum(cached_sum) AS cached_tokens,
+  sum(write_sum) AS cache_write_tokens, sum(o_sum) AS output_tokens, sum(reasoning_sum) AS reasoning_tokens,
+  sum(input_cost) AS input_cost, sum(cached_cost) AS cached_input_cost, sum(write_cost) AS cache_write_cost,
+  sum(output_cost) AS output_cost
+FROM costed
+GROUP BY {outer}
+UNION ALL
+SELECT 'not priced' AS status, {nulls}NULL, NULL, NULL, NULL, raw_model, req_region,
+  count(*), sum(input_tokens), sum(cached_tokens), sum(write_tokens), sum(output_tokens), sum(reasoning_tokens),
+  NULL, NULL, NULL, NULL
+FROM j WHERE model IS NULL
+GROUP BY raw_model, req_region
+ORDER BY 1 DESC, 2, 3, 4, 5"""
