@@ -176,3 +176,32 @@ def test_without_duckdb_installed(cli, tmp_path, monkeypatch):
 def test_unknown_engine(cli, tmp_path):
     r = cli("usage", csv_file(tmp_path, *ROWS), "--engine", "spark")
     assert (r.code, r.out, r.err) == (2, "", "llmcost: error: --engine: 'spark' is not stream or duckdb\n")
+
+
+def test_emit_sql_duckdb_gives_the_streaming_totals(cli, tmp_path):
+    iso = [row for row in ROWS if not row.startswith("1790820000")]  # the SQL reads ISO 8601 timestamps
+    path = csv_file(tmp_path, *iso, "2026-10-10T10:00:00+08:00,no-such-model,5,5,0,0,0,,,")
+    r = cli("usage", "--emit-sql", "--usage-table", f"read_csv('{path}', all_varchar = true)")
+    assert (r.code, r.err) == (0, "")
+    got = duckdb.connect().execute(r.out).fetchall()
+    assert [row[:9] + row[9:11] for row in got if row[0] == "not priced"] == [
+        ("not priced", None, None, None, None, None, None, "no-such-model", "cn", 1, 5)
+    ]
+    s = json.loads(cli("usage", path, *RATE, "-f", "json", "--skip-unknown").out)
+    totals = {}
+    for row in got:
+        if row[0] == "priced":
+            key = (row[1], row[2])
+            amount = sum(row[-4:])
+            totals[key] = totals.get(key, 0) + (amount * 72 / 10 if row[5] == "USD" else amount)  # USD/CNY 7.2
+    assert {k: str(round(v + 0, 2)) for k, v in totals.items()} == {
+        (line["month"], line["model"]): line["total"] for line in s["lines"]
+    }
+
+
+def test_emit_sql_takes_no_files(cli, tmp_path):
+    r = cli("usage", csv_file(tmp_path, *ROWS), "--emit-sql")
+    assert (r.code, r.out) == (2, "")
+    assert r.err == "llmcost: error: --emit-sql prints SQL for a warehouse table: it takes no FILE and no --what-if\n"
+    r = cli("usage", "--emit-sql", "--dialect", "oracle")
+    assert r.err == "llmcost: error: --dialect: 'oracle' is not one of duckdb, spark\n"
