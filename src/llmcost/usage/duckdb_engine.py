@@ -316,6 +316,7 @@ def _price(duckdb: Any, files: list[_File], originals: list[_File], options: Opt
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # it writes to stdout, into the report
         for i, file in enumerate(files):
             if file.kind == "parquet":
                 _parquet_columns(duckdb, con, file)

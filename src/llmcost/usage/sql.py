@@ -190,11 +190,13 @@ def _minutes(text: str) -> tuple[int, int]:
     return tuple(int(part[:2]) * 60 + int(part[3:5]) for part in (start, end))  # type: ignore[return-value]
 
 
-def off_peak_sql(d: Dialect, rows: Iterable[dict[str, Any]], calendars: dict[str, frozenset[date]], ts: str) -> str:
-    """Whether the record at Unix time ``ts`` is off-peak for the joined price row ``p``."""
+def off_peak_sql(
+    d: Dialect, rows: Iterable[dict[str, Any]], calendars: dict[str, frozenset[date]], ts: str, p: str = "p"
+) -> str:
+    """Whether the record at Unix time ``ts`` is off-peak for the joined entry ``p``."""
     hours = sorted({r["tod_hours"] for r in rows if r["tod_hours"]})
     names = sorted({r["tod_holidays"] for r in rows if r["tod_holidays"]})
-    local = f"({ts} + p.tod_offset * 60)"
+    local = f"({ts} + {p}.tod_offset * 60)"
     day = d.idiv(local, "86400")
     minute = d.idiv(f"{local} % 86400", "60")
     hour_cases = " ".join(
@@ -202,16 +204,16 @@ def off_peak_sql(d: Dialect, rows: Iterable[dict[str, Any]], calendars: dict[str
         + " OR ".join(f"({minute} >= {a} AND {minute} < {b})" for a, b in map(_minutes, h.split()))
         for h in hours
     )
-    in_hours = f"(CASE p.tod_hours {hour_cases} ELSE FALSE END)" if hours else "FALSE"
+    in_hours = f"(CASE {p}.tod_hours {hour_cases} ELSE FALSE END)" if hours else "FALSE"
     holiday_cases = " ".join(
         f"WHEN {quote(n)} THEN {day} IN ({', '.join(str((x - EPOCH).days) for x in sorted(calendars.get(n, ())))})"
         for n in names
         if calendars.get(n)
     )
-    holiday = f"(CASE p.tod_holidays {holiday_cases} ELSE FALSE END)" if holiday_cases else "FALSE"
+    holiday = f"(CASE {p}.tod_holidays {holiday_cases} ELSE FALSE END)" if holiday_cases else "FALSE"
     workday = f"((({day}) + 3) % 7 < 5 AND NOT {holiday})"
-    in_window = f"((p.tod_days = 'all' OR {workday}) AND {in_hours})"
-    return f"(CASE WHEN p.tod_hours_are = 'peak' THEN NOT {in_window} ELSE {in_window} END)"
+    in_window = f"(({p}.tod_days = 'all' OR {workday}) AND {in_hours})"
+    return f"(CASE WHEN {p}.tod_hours_are = 'peak' THEN NOT {in_window} ELSE {in_window} END)"
 
 
 def _core(
@@ -245,7 +247,7 @@ def _core(
             group_cols.append("u.project AS grp_project")
     groups_sql = "".join(f", {c}" for c in group_cols)
     dayp = d.idiv("s.ts + mp.billing_offset * 60", "86400")
-    off = off_peak_sql(d, rows, calendars, "s.ts")
+    off = off_peak_sql(d, rows, calendars, "s.ts", "pe")
     graduated = "p.mode = 'graduated'"
     low = f"(CASE WHEN {graduated} THEN COALESCE(p.input_over, 0) ELSE 0 END)"
     high = f"(CASE WHEN {graduated} THEN LEAST(s.input_tokens, COALESCE(p.up_to, s.input_tokens))"
@@ -253,7 +255,8 @@ def _core(
     paid = "(s.cached_tokens + s.write_tokens)"
     prices = "" if not inline else f"prices AS (\n{prices_cte(d, rows)}\n),\n"
     return f"""{prices}models AS (SELECT DISTINCT model, provider, billing_offset FROM prices),
-entries AS (SELECT DISTINCT model, region, effective_day, until_day FROM prices),
+entries AS (SELECT DISTINCT model, region, effective_day, until_day, tod_offset, tod_days, tod_hours, tod_hours_are,
+  tod_holidays FROM prices),
 u AS ({usage}),
 g AS (
   SELECT u.*, {day0} AS day0, e.model IS NOT NULL AS priced0{groups_sql}
@@ -266,9 +269,17 @@ s AS (
   SELECT 0 AS scenario, g.*, g.model_id AS price_model FROM g
 {scenarios}
 ),
+e AS (
+  SELECT s.*, {dayp} AS day_p, pe.region AS e_region, pe.effective_day AS e_day,
+    CASE WHEN pe.tod_hours IS NOT NULL THEN {off} ELSE FALSE END AS off
+  FROM s
+  LEFT JOIN models mp ON mp.model = s.price_model
+  LEFT JOIN entries pe ON pe.model = s.price_model AND NOT s.bad
+    AND (pe.region = 'global' OR pe.region = s.req_region)
+    AND pe.effective_day <= {dayp} AND (pe.until_day IS NULL OR {dayp} < pe.until_day)
+),
 j AS (
   SELECT s.*, p.*,
-    {dayp} AS day_p,
     (p.mode <> 'graduated' OR p.up_to IS NULL OR s.input_tokens <= p.up_to) AS reached,
     {high} - {low}
       - GREATEST(0, LEAST(s.cached_tokens, {high}) - {low})
@@ -276,18 +287,15 @@ j AS (
     GREATEST(0, LEAST(s.cached_tokens, {high}) - {low}) AS slice_cached,
     GREATEST(0, LEAST({paid}, {high}) - GREATEST(s.cached_tokens, {low})) AS slice_write,
     s.reasoning_tokens > 0 AS thinking
-  FROM s
-  LEFT JOIN models mp ON mp.model = s.price_model
-  LEFT JOIN prices p ON p.model = s.price_model AND NOT s.bad
-    AND (p.region = 'global' OR p.region = s.req_region)
-    AND p.effective_day <= {dayp} AND (p.until_day IS NULL OR {dayp} < p.until_day)
+  FROM e s
+  LEFT JOIN prices p ON p.model = s.price_model AND p.region = s.e_region AND p.effective_day = s.e_day
     AND (p.input_over IS NULL OR s.input_tokens > p.input_over)
     AND (p.mode = 'graduated' OR p.up_to IS NULL OR s.input_tokens <= p.up_to)
     AND (p.output_over IS NULL OR s.output_tokens > p.output_over)
     AND (p.output_up_to IS NULL OR s.output_tokens <= p.output_up_to)
     AND (p.clock = '' OR p.clock = CASE
       WHEN s.batch AND p.p_batch_input IS NOT NULL AND p.p_batch_output IS NOT NULL THEN 'peak'
-      WHEN {off} THEN 'off-peak' ELSE 'peak' END)
+      WHEN s.off THEN 'off-peak' ELSE 'peak' END)
 )"""
 
 
