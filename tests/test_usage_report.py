@@ -47,8 +47,7 @@ def test_table_with_what_if_saving_and_measured_tokenizers(cli, log):
         "─────────────────────────────────────────────────────────\n"
         "Total          4                        ¥86.41      ¥5.40\n"
         "On w-mini: ¥5.40 (saves ¥81.01, 93.7% less)\n"
-        "4 records read; USD amounts at 1 USD = 7.2 CNY (2026-07-01); amounts are exact until rendered, then "
-        "rounded to 0.01 (half up).\n"
+        "4 records read; USD amounts at 1 USD = 7.2 CNY (2026-07-01).\n"
         "Note: each record is priced at the price in force on its own day: Beijing time (UTC+08:00) for mainland "
         "vendors, UTC for global ones; months and days are those days.\n"
         "Note: w-mini is priced on the records' own token counts, but its tokenizer (cl100k_base) differs from "
@@ -139,10 +138,10 @@ def test_csv_says_on_stderr_what_it_cannot_carry(cli, tmp_path):
     r = cli("usage", str(path), "--skip-unknown", "--what-if", "w-mini", *RATE, "-f", "csv")
     assert r.code == 0
     assert r.err == (
-        f"llmcost: skipped 1 record of nobody: unknown model 'nobody' (first: {path}, line 4)\n"
-        "llmcost: on w-mini: 1 record it has no price for, not in its total: w-mini has no price on or before "
+        f"llmcost: skipped 1 record of nobody: unknown model (first: {path}, line 4)\n"
+        "llmcost: on w-mini: 1 record it has no price for, not in its total: has no price on or before "
         "2026-04-08 (its first price is from 2026-05-01)\n"
     )
     r = cli("check", "--usage", str(path), "--month", "2026-10", "--budget", "1", "--skip-unknown", *RATE, "-f", "csv")
     assert r.code == 0
-    assert r.err.endswith(f"llmcost: skipped 1 record of nobody: unknown model 'nobody' (first: {path}, line 4)\n")
+    assert r.err.endswith(f"llmcost: skipped 1 record of nobody: unknown model (first: {path}, line 4)\n")

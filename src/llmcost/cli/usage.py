@@ -177,7 +177,8 @@ def usage_command(
       llmcost usage usage.csv --what-if deepseek-v4-flash --what-if qwen-plus
       cat log.jsonl | llmcost usage - --timezone Asia/Shanghai
       llmcost usage big.parquet --engine duckdb
-      llmcost usage --emit-sql --dialect spark --usage-table logs.llm_usage > price_usage.sql
+      llmcost usage --emit-sql --dialect spark --usage-table logs.llm_usage \\
+        > price_usage.sql
     """
     from .. import usage
     from ..render import report_head

@@ -29,6 +29,7 @@ from ..book import Model
 from ..book.flat import flat_rows
 from ..errors import InputError, LlmcostError, UnknownModelError, UsageError
 from .engine import Options, Result, Row, Skip, _Targets, price_records, row_order
+from .engine import _reason as reason_of
 from .pricing import CannotPrice, Clock
 from .readers import Source, open_usage, read_header, read_records
 from .records import CSV_COLUMNS, MAX_EPOCH, MAX_TOKENS, REGIONS, Record
@@ -366,7 +367,7 @@ def _resolve(book: Any, raws: set[str], unknown: dict[str, str]) -> dict[str, st
                 raise _Fallback()
             new[raw] = book.resolve(name).id
         except (UnknownModelError, LlmcostError) as exc:
-            unknown[raw] = exc.message
+            unknown[raw] = reason_of(exc)  # as the streaming engine says it: without the model's name
     return new
 
 
@@ -441,7 +442,7 @@ def _reason(book: Any, model_id: str, region: str, day: int) -> str:
     try:
         Target(book, book.models[model_id], region).entry_at(day)
     except CannotPrice as exc:
-        return exc.message
+        return exc.reason
     return "no price on its day"  # pragma: no cover - the SQL found none
 
 
@@ -512,7 +513,7 @@ def _first_seen(
                     target = targets.named(rec.model, region)
                     target.classify(clock, rec)
                 except (CannotPrice, LlmcostError) as exc:
-                    key = (0, rec.model, exc.message)
+                    key = (0, rec.model, reason_of(exc))
                     if key in wanted and key not in out:
                         out[key] = (number, rec.line, f"{name}, line {rec.line}")
                     continue
@@ -520,7 +521,7 @@ def _first_seen(
                     try:
                         targets.of(model, region).classify(clock, rec)
                     except CannotPrice as exc:
-                        key = (k, model.id, exc.message)
+                        key = (k, model.id, exc.reason)
                         if key in wanted and key not in out:
                             out[key] = (number, rec.line, f"{name}, line {rec.line}")
                 if len(out) == len(wanted):
