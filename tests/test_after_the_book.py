@@ -47,8 +47,10 @@ def test_compare_check_and_models_say_it_too(cli, tmp_path):
     assert json.loads(r.out)["notes"] == [KNOWN + "."]
 
     path = tmp_path / "w.csv"
-    path.write_text("name,model,requests_per_month,input_tokens,output_tokens,budget\n"
-                    "bot,delta-1,100,1000,10,1000\n", encoding="utf-8")
+    path.write_text(
+        "name,model,requests_per_month,input_tokens,output_tokens,budget\nbot,delta-1,100,1000,10,1000\n",
+        encoding="utf-8",
+    )
     r = cli("check", str(path), "--as-of", "2030-01-01", "-f", "json")
     assert r.code == 0
     assert json.loads(r.out)["notes"] == [KNOWN + RATE + "."]
@@ -63,8 +65,9 @@ def test_compare_check_and_models_say_it_too(cli, tmp_path):
 
 def test_a_workload_file_priced_as_it_streams(cli, tmp_path):
     path = tmp_path / "w.csv"
-    path.write_text("name,model,requests_per_month,input_tokens,output_tokens\nbot,gamma-think,100,1000,10\n",
-                    encoding="utf-8")
+    path.write_text(
+        "name,model,requests_per_month,input_tokens,output_tokens\nbot,gamma-think,100,1000,10\n", encoding="utf-8"
+    )
     # the head of the report is written before the lines are priced: the rate is named for a line converted
     note = f"{KNOWN}; where a line is converted, the USD/CNY rate is that of 2024-06-03."
     r = cli("estimate", str(path), "--as-of", "2030-01-01")
@@ -78,21 +81,30 @@ def test_usage_records_dated_after_the_check(cli, monkeypatch, tmp_path):
     monkeypatch.setenv("LLMCOST_BOOK", str(DATA / "usage_book"))
     header = "timestamp,model,input_tokens,output_tokens\n"
     path = tmp_path / "u.csv"
-    path.write_text(header + "2026-11-01T10:00:00Z,ml-tod,1000,0\n2026-11-01T20:00:00Z,ml-tod,1000,0\n"
-                    "2026-11-01T20:00:00Z,w-cache,1000,0\n", encoding="utf-8")
+    path.write_text(
+        header + "2026-11-01T10:00:00Z,ml-tod,1000,0\n2026-11-01T20:00:00Z,ml-tod,1000,0\n"
+        "2026-11-01T20:00:00Z,w-cache,1000,0\n",
+        encoding="utf-8",
+    )
     notes = json.loads(cli("usage", str(path), "--as-of", "2026-12-01", "-f", "json").out)["notes"]
     assert [n for n in notes if "last check" in n] == [
         "1 record is dated after 2026-11-01, the price book's last check: priced at the prices known that day; "
-        "the USD/CNY rate is that of 2026-07-01"]  # w-cache was converted
-    path.write_text(header + "2026-11-01T10:00:00Z,ml-tod,1000,0\n2026-11-02T10:00:00Z,ml-tod,1000,0\n",
-                    encoding="utf-8")
+        "the USD/CNY rate is that of 2026-07-01"
+    ]  # w-cache was converted
+    path.write_text(
+        header + "2026-11-01T10:00:00Z,ml-tod,1000,0\n2026-11-02T10:00:00Z,ml-tod,1000,0\n", encoding="utf-8"
+    )
     notes = json.loads(cli("usage", str(path), "--as-of", "2026-12-01", "-f", "json").out)["notes"]
     assert [n for n in notes if "last check" in n] == [
-        "1 record is dated after 2026-11-01, the price book's last check: priced at the prices known that day"]
-    path.write_text(header + "2026-11-05T10:00:00Z,ml-tod,1000,0\n2026-11-05T10:00:00Z,w-cache,1000,0\n",
-                    encoding="utf-8")
+        "1 record is dated after 2026-11-01, the price book's last check: priced at the prices known that day"
+    ]
+    path.write_text(
+        header + "2026-11-05T10:00:00Z,ml-tod,1000,0\n2026-11-05T10:00:00Z,w-cache,1000,0\n", encoding="utf-8"
+    )
     r = cli("usage", str(path), "--as-of", "2026-12-01")
-    note = ("2 records are dated after 2026-11-01, the price book's last check: priced at the prices known that day; "
-            "the USD/CNY rate is that of 2026-07-01")
+    note = (
+        "2 records are dated after 2026-11-01, the price book's last check: priced at the prices known that day; "
+        "the USD/CNY rate is that of 2026-07-01"
+    )
     assert f"Note: {note}." in r.out.splitlines()
     assert note in json.loads(cli("usage", str(path), "--as-of", "2026-12-01", "-f", "json").out)["notes"]

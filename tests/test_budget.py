@@ -19,16 +19,27 @@ AS_OF = date(2024, 6, 1)
 
 
 def priced(book, name, model, requests, tin, tout, currency="CNY", **kw):
-    w = Workload(model=model, requests_per_month=D(requests), input_tokens=D(tin), output_tokens=D(tout), name=name,
-                 **kw)
+    w = Workload(
+        model=model, requests_per_month=D(requests), input_tokens=D(tin), output_tokens=D(tout), name=name, **kw
+    )
     return price_line(w, book.models[model], as_of=AS_OF, currency=currency, fx=FX)
 
 
 # -- limits and budgets -------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, amount, relative", [
-    ("10%", D("10"), True), (" 12.5 % ", D("12.5"), True), ("500", D("500"), False), ("1,000", D("1000"), False),
-    ("0", D("0"), False), ("+5%", D("5"), True), (".5", D("0.5"), False)])
+
+@pytest.mark.parametrize(
+    "text, amount, relative",
+    [
+        ("10%", D("10"), True),
+        (" 12.5 % ", D("12.5"), True),
+        ("500", D("500"), False),
+        ("1,000", D("1000"), False),
+        ("0", D("0"), False),
+        ("+5%", D("5"), True),
+        (".5", D("0.5"), False),
+    ],
+)
 def test_parse_limit(text, amount, relative):
     limit = budget.parse_limit(text, "--max-increase")
     assert (limit.amount, limit.relative) == (amount, relative)
@@ -76,6 +87,7 @@ def test_negative_budget():
 
 # -- evaluate -----------------------------------------------------------------------------
 
+
 def test_evaluate_per_workload_and_total(book):
     lite = priced(book, "bot", "alpha-lite", 60000, 1500, 400, budget=D("50"))  # ¥41.40 of ¥50
     pro = priced(book, "sum", "alpha-pro", 100000, 2000, 500, budget=D("200"))  # 0.16 + 0.1 = 0.26 × 1000 = ¥260
@@ -84,7 +96,12 @@ def test_evaluate_per_workload_and_total(book):
     v = budget.evaluate([lite, pro, beta], currency="CNY", fx=FX, total_budget=D("1000"))
     bot, summ, asst = v.checks
     assert (bot.estimate, bot.budget.value, bot.headroom, bot.used, bot.over_budget) == (
-        D("41.4"), D("50"), D("8.6"), D("0.828"), False)
+        D("41.4"),
+        D("50"),
+        D("8.6"),
+        D("0.828"),
+        False,
+    )
     assert (summ.headroom, summ.used, summ.over_budget) == (D("-60"), D("1.3"), True)
     assert (asst.estimate, asst.budget.value, asst.headroom, asst.used) == (D("568.0"), D("71.0"), D("-497.0"), D("8"))
     assert (v.total, v.headroom, v.over_budget) == (D("869.4"), D("130.6"), False)
@@ -116,31 +133,53 @@ def test_total_over_budget(book):
 
 # -- baselines ----------------------------------------------------------------------------
 
+
 def report(lines, total, currency="CNY", **extra):
-    return json.dumps({"schema_version": 1, "currency": currency, "as_of": "2024-06-01", "price_book": "abc",
-                       "fx": {"usd_cny": "7.1", "date": "2024-01-02", "source": "s"},
-                       "lines": [{"name": n, "total": t} for n, t in lines], "total": total, **extra})
+    return json.dumps(
+        {
+            "schema_version": 1,
+            "currency": currency,
+            "as_of": "2024-06-01",
+            "price_book": "abc",
+            "fx": {"usd_cny": "7.1", "date": "2024-01-02", "source": "s"},
+            "lines": [{"name": n, "total": t} for n, t in lines],
+            "total": total,
+            **extra,
+        }
+    )
 
 
 def test_parse_baseline():
     b = budget.parse_baseline(report([("a", "10.00"), ("b", "5.50")], "15.50"), "old.json")
     assert (b.currency, b.total, b.lines, b.as_of, b.price_book) == (
-        "CNY", D("15.50"), {"a": D("10.00"), "b": D("5.50")}, "2024-06-01", "abc")
+        "CNY",
+        D("15.50"),
+        {"a": D("10.00"), "b": D("5.50")},
+        "2024-06-01",
+        "abc",
+    )
 
 
-@pytest.mark.parametrize("text, message", [
-    ("{not json", "old.json, line 1: not valid JSON: Expecting property name enclosed in double quotes"),
-    ("[]", "old.json: not an llmcost baseline: the top level is not an object"),
-    ('{"schema_version": 2}', "old.json: not an llmcost baseline: schema_version is 2, not 1"),
-    ('{"schema_version": 1, "currency": "EUR"}', "currency is 'EUR', not CNY or USD"),
-    ('{"schema_version": 1, "currency": "CNY"}', "no 'lines' list"),
-    ('{"schema_version": 1, "currency": "CNY", "lines": [{"model": "x", "total": "1"}], "total": "1"}',
-     "lines[0] has no workload 'name' (was it made with --workloads?)"),
-    ('{"schema_version": 1, "currency": "CNY", "lines": [{"name": "x", "total": 1.5}], "total": "1"}',
-     "lines[0].total is 1.5, not an amount"),
-    ('{"schema_version": 1, "currency": "CNY", "lines": [], "total": "NaN"}', "total is 'NaN', not an amount"),
-    (report([("a", "1"), ("a", "2")], "3"), "workload 'a' appears twice"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{not json", "old.json, line 1: not valid JSON: Expecting property name enclosed in double quotes"),
+        ("[]", "old.json: not an llmcost baseline: the top level is not an object"),
+        ('{"schema_version": 2}', "old.json: not an llmcost baseline: schema_version is 2, not 1"),
+        ('{"schema_version": 1, "currency": "EUR"}', "currency is 'EUR', not CNY or USD"),
+        ('{"schema_version": 1, "currency": "CNY"}', "no 'lines' list"),
+        (
+            '{"schema_version": 1, "currency": "CNY", "lines": [{"model": "x", "total": "1"}], "total": "1"}',
+            "lines[0] has no workload 'name' (was it made with --workloads?)",
+        ),
+        (
+            '{"schema_version": 1, "currency": "CNY", "lines": [{"name": "x", "total": 1.5}], "total": "1"}',
+            "lines[0].total is 1.5, not an amount",
+        ),
+        ('{"schema_version": 1, "currency": "CNY", "lines": [], "total": "NaN"}', "total is 'NaN', not an amount"),
+        (report([("a", "1"), ("a", "2")], "3"), "workload 'a' appears twice"),
+    ],
+)
 def test_bad_baselines(text, message):
     with pytest.raises(InputError) as info:
         budget.parse_baseline(text, "old.json")
@@ -150,17 +189,30 @@ def test_bad_baselines(text, message):
 
 def compare(lines, total, base, **kw):
     kw.setdefault("currency", "CNY")
-    return budget.compare(lines, D(total), base, as_of="2024-06-01", price_book="abc",
-                          fx={"usd_cny": "7.1", "date": "2024-01-02", "source": "s"}, **kw)
+    return budget.compare(
+        lines,
+        D(total),
+        base,
+        as_of="2024-06-01",
+        price_book="abc",
+        fx={"usd_cny": "7.1", "date": "2024-01-02", "source": "s"},
+        **kw,
+    )
 
 
 def test_compare_added_removed_changed():
     base = budget.parse_baseline(report([("a", "100.00"), ("b", "50.00"), ("gone", "20.00")], "170.00"), "old.json")
     # a: 100 → 125 (+25, +25%); b unchanged (50.004 rounds to 50.00); new: +30; gone: removed
-    c = compare([("a", D("125")), ("b", D("50.004")), ("new", D("30"))], "205.004", base,
-                max_increase=budget.parse_limit("20%", "x"), max_increase_per_workload=budget.parse_limit("10%", "x"))
+    c = compare(
+        [("a", D("125")), ("b", D("50.004")), ("new", D("30"))],
+        "205.004",
+        base,
+        max_increase=budget.parse_limit("20%", "x"),
+        max_increase_per_workload=budget.parse_limit("10%", "x"),
+    )
     assert [(x.name, x.before, x.after, x.delta, x.ratio, x.limit_exceeded) for x in c.changed] == [
-        ("a", D("100.00"), D("125.00"), D("25.00"), D("0.25"), True)]
+        ("a", D("100.00"), D("125.00"), D("25.00"), D("0.25"), True)
+    ]
     assert [(x.name, x.after, x.limit_exceeded) for x in c.added] == [("new", D("30.00"), False)]
     assert [(x.name, x.before) for x in c.removed] == [("gone", D("20.00"))]
     assert [x.name for x in c.unchanged] == ["b"]
@@ -170,11 +222,18 @@ def test_compare_added_removed_changed():
 
 
 def test_compare_reports_different_prices_and_fx():
-    base = budget.parse_baseline(report([("a", "1.00")], "1.00", as_of="2024-05-01", price_book="old",
-                                        fx={"usd_cny": "7.0", "date": "2023-12-01"}), "old.json")
+    base = budget.parse_baseline(
+        report(
+            [("a", "1.00")], "1.00", as_of="2024-05-01", price_book="old", fx={"usd_cny": "7.0", "date": "2023-12-01"}
+        ),
+        "old.json",
+    )
     c = compare([("a", D("1"))], "1", base)
-    assert c.differences == (("prices as of", "2024-05-01", "2024-06-01"), ("price book", "old", "abc"),
-                             ("USD/CNY rate", "7.0 (2023-12-01)", "7.1 (2024-01-02)"))
+    assert c.differences == (
+        ("prices as of", "2024-05-01", "2024-06-01"),
+        ("price book", "old", "abc"),
+        ("USD/CNY rate", "7.0 (2023-12-01)", "7.1 (2024-01-02)"),
+    )
 
 
 def test_compare_currency_mismatch():
@@ -193,5 +252,6 @@ def test_absolute_total_limit():
     base = budget.parse_baseline(report([("a", "1000.00")], "1000.00"), "old.json")
     limit = budget.parse_limit("500", "x")
     assert not compare([("a", D("1500"))], "1500", base, max_increase=limit).total.limit_exceeded
-    assert compare([("a", D("1500.01"))], "1500.01", base,
-                   max_increase=budget.parse_limit("500", "x")).total.limit_exceeded
+    assert compare(
+        [("a", D("1500.01"))], "1500.01", base, max_increase=budget.parse_limit("500", "x")
+    ).total.limit_exceeded

@@ -19,8 +19,9 @@ def w(model, requests, tin, tout, **kw):
 
 
 def line(book, workload, as_of="2025-06-01", currency="CNY", **kw):
-    return price_line(workload, book.models[workload.model], as_of=date.fromisoformat(as_of),
-                      currency=currency, fx=RATE, **kw)
+    return price_line(
+        workload, book.models[workload.model], as_of=date.fromisoformat(as_of), currency=currency, fx=RATE, **kw
+    )
 
 
 def test_lite_after_the_cut(book):
@@ -115,6 +116,8 @@ def test_free_model_is_zero(book):
 
 
 def test_bill_total_is_exact_sum(book):
-    lines = [line(book, w("alpha-lite", 60000, 1500, 400), as_of="2024-06-01"),
-             line(book, w("alpha-pro", 60000, 1500, 400, cached_ratio=D("0.5")))]
+    lines = [
+        line(book, w("alpha-lite", 60000, 1500, 400), as_of="2024-06-01"),
+        line(book, w("alpha-pro", 60000, 1500, 400, cached_ratio=D("0.5"))),
+    ]
     assert Bill.of("CNY", date(2025, 6, 1), RATE, lines).total == D("132.6")

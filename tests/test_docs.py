@@ -22,8 +22,21 @@ def test_cli_reference_is_current():
 
 def test_every_command_is_documented():
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
-    for command in ("estimate", "models", "check", "history", "compare", "init", "count", "prices validate",
-                    "prices diff", "prices update", "prices reset", "prices status", "prices pack"):
+    for command in (
+        "estimate",
+        "models",
+        "check",
+        "history",
+        "compare",
+        "init",
+        "count",
+        "prices validate",
+        "prices diff",
+        "prices update",
+        "prices reset",
+        "prices status",
+        "prices pack",
+    ):
         assert f"## `llmcost {command}`" in text
         assert f"Usage: llmcost {command} " in text
 

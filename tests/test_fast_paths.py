@@ -63,9 +63,33 @@ def error(message: str, column: str) -> ValueError:
 
 
 # Digits of several scripts, every kind of space Unicode has, signs, marks, and words Decimal knows.
-NUMBERISH = st.lists(st.sampled_from([*"0123456789+-.eE,_ ",
-    "\t", "\n", "\x0b", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\u200b", "\ufeff", "３", "٣", "\u0966", "x",
-    "\0", "inf", "nan", "sNaN", "Infinity"]), max_size=14).map("".join)
+NUMBERISH = st.lists(
+    st.sampled_from(
+        [
+            *"0123456789+-.eE,_ ",
+            "\t",
+            "\n",
+            "\x0b",
+            "\x1c",
+            "\x85",
+            "\xa0",
+            "\u2003",
+            "\u3000",
+            "\u200b",
+            "\ufeff",
+            "３",
+            "٣",
+            "\u0966",
+            "x",
+            "\0",
+            "inf",
+            "nan",
+            "sNaN",
+            "Infinity",
+        ]
+    ),
+    max_size=14,
+).map("".join)
 
 
 @given(text=st.one_of(NUMBERISH, st.text(max_size=12)))
@@ -81,6 +105,7 @@ def test_a_number_cell_reads_as_it_did_through_ungroup(text):
 
 # -- 2. rounding -------------------------------------------------------------------------------
 
+
 def reference_plain(amount: Decimal) -> str:
     with localcontext(CONTEXT):
         rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -89,7 +114,7 @@ def reference_plain(amount: Decimal) -> str:
     return f"{rounded:f}"
 
 
-@given(amount=st.decimals(allow_nan=False, allow_infinity=False, min_value=-10 ** 30, max_value=10 ** 30))
+@given(amount=st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**30), max_value=10**30))
 @example(amount=Decimal("-0.004"))
 @example(amount=Decimal("0.005"))
 @example(amount=Decimal("-0.005"))
@@ -101,10 +126,18 @@ def test_plain_is_the_rounded_amount_as_before(amount):
 
 # -- 3. the CSV line -----------------------------------------------------------------------------
 
+
 @props.PROPS
-@given(w=props.workloads(), as_of=props.as_of_dates, currency=props.currencies, data=st.data(),
-       discount=st.one_of(st.none(), props.decimals(0, 1, 3)), free_quota=st.booleans(),
-       name=st.one_of(st.none(), st.text(max_size=8)), tier_input=st.booleans())
+@given(
+    w=props.workloads(),
+    as_of=props.as_of_dates,
+    currency=props.currencies,
+    data=st.data(),
+    discount=st.one_of(st.none(), props.decimals(0, 1, 3)),
+    free_quota=st.booleans(),
+    name=st.one_of(st.none(), st.text(max_size=8)),
+    tier_input=st.booleans(),
+)
 def test_the_csv_line_is_csv_row_of_line_dict(w, as_of, currency, data, discount, free_quota, name, tier_input):
     from dataclasses import replace
 
@@ -112,8 +145,15 @@ def test_the_csv_line_is_csv_row_of_line_dict(w, as_of, currency, data, discount
 
     fx = data.draw(props.fx_rates(as_of))
     w = replace(w, name=name)
-    line = price_line(w, props.TEST_BOOK.models[w.model], as_of=as_of, currency=currency, fx=fx,
-                      discount=discount, free_quota=free_quota)
+    line = price_line(
+        w,
+        props.TEST_BOOK.models[w.model],
+        as_of=as_of,
+        currency=currency,
+        fx=fx,
+        discount=discount,
+        free_quota=free_quota,
+    )
     head = {"currency": currency, "as_of": as_of.isoformat(), "fx": render.fx_dict(fx)}
     assert render.line_csv_row(line, head) == render.csv_row(render.line_dict(line), head)
     stream = render.CsvStream(head)
@@ -127,8 +167,11 @@ MODELS = ["alpha-lite", "alpha-pro", "alpha-tiered", "alpha-grad", "beta-4o", "a
 
 
 def rows(n: int) -> list[str]:
-    return [f"w{i},{MODELS[i % len(MODELS)]},{1000 + i * 37},{50 + i * 13 % 900},{10 + i % 300},"
-            f"{['0', '0.25', '0.5'][i % 3]},{['0', '1'][i % 2]}" for i in range(n)]
+    return [
+        f"w{i},{MODELS[i % len(MODELS)]},{1000 + i * 37},{50 + i * 13 % 900},{10 + i % 300},"
+        f"{['0', '0.25', '0.5'][i % 3]},{['0', '1'][i % 2]}"
+        for i in range(n)
+    ]
 
 
 def both_ways(monkeypatch, data: str, *args: str):
@@ -168,10 +211,15 @@ def with_bad(n: int, at: int, bad: str) -> str:
 
 # Rows 0-3 are priced before the pool starts; then chunks of 3: rows 4-6, 7-9, ...
 @pytest.mark.parametrize("at", [0, 3, 4, 5, 6, 7, 12, 20, 29])
-@pytest.mark.parametrize("bad", ["wx,alpha-lite,abc,1,1,0,0",  # a bad value: found by a worker
-                                 "wx,alpha-lite,1,1",  # a short row: found while reading
-                                 "wx,no-such-model,1,1,1,0,0",  # an unknown model
-                                 "wx,alpha-lite,1,99999999,1,0,0"])  # more tokens than the context window
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "wx,alpha-lite,abc,1,1,0,0",  # a bad value: found by a worker
+        "wx,alpha-lite,1,1",  # a short row: found while reading
+        "wx,no-such-model,1,1,1,0,0",  # an unknown model
+        "wx,alpha-lite,1,99999999,1,0,0",
+    ],
+)  # more tokens than the context window
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_parallel_stops_at_the_same_bad_row(monkeypatch, at, bad, fmt):
     monkeypatch.setattr(cli_estimate._Output, "LIMIT", 200)  # so that lines before the error are written
@@ -231,6 +279,7 @@ def test_a_total_row_with_rows_after_it_is_the_same_error_in_parallel(monkeypatc
 
 # -- 5. the hand-written __init__ of the frozen dataclasses made once per row ----------------------
 
+
 @pytest.mark.parametrize("cls", ["Workload", "Line"])
 def test_hand_written_init_matches_the_fields(cls):
     """Workload and Line fill __dict__ in one go (faster than the generated __init__): the same
@@ -259,8 +308,11 @@ def test_hand_written_init_matches_the_fields(cls):
 
 # -- 6. a line with no quote ------------------------------------------------------------------------
 
-@given(line=st.text(alphabet=st.characters(blacklist_characters='"\r\n\0'), max_size=30),
-       end=st.sampled_from(["", "\n", "\r", "\r\n"]))
+
+@given(
+    line=st.text(alphabet=st.characters(blacklist_characters='"\r\n\0'), max_size=30),
+    end=st.sampled_from(["", "\n", "\r", "\r\n"]),
+)
 @example(line=",,", end="\r\n")
 @example(line=" a , b ", end="")
 @example(line="\x1c\x0b\u2028,\x85", end="\n")
@@ -275,24 +327,96 @@ def test_a_line_without_quotes_splits_as_csv_reader_reads_it(line, end):
 
 # -- 7. the fast row ------------------------------------------------------------------------------
 
-PLAIN_NUMBERS = st.one_of(st.integers(0, 10 ** 7).map(str), props.decimals(0, 10 ** 5, 3).map(str),
-                          st.sampled_from(["0", "-0", "0.00", "007", " 12 ", "1e3", "1E+2", "1.50", "1e-999999",
-                                           "32000", "32001", "128000", "1000000000", "40000000000", "1e12"]))
+PLAIN_NUMBERS = st.one_of(
+    st.integers(0, 10**7).map(str),
+    props.decimals(0, 10**5, 3).map(str),
+    st.sampled_from(
+        [
+            "0",
+            "-0",
+            "0.00",
+            "007",
+            " 12 ",
+            "1e3",
+            "1E+2",
+            "1.50",
+            "1e-999999",
+            "32000",
+            "32001",
+            "128000",
+            "1000000000",
+            "40000000000",
+            "1e12",
+        ]
+    ),
+)
 ODD_NUMBERS = st.one_of(
-    st.sampled_from(["", " ", "1_000", "1,000", "nan", "sNaN", "inf", "-1", "1e20", "３", "٣", "\u30001", "1e9",
-                     "1000000001", "12345678901234567890123456789012345678901234567890123456789012345.5",
-                     "0.33333333333333333333333333333333333333333333333333333333333333333"]),
-    NUMBERISH)
-PLAIN_RATIOS = st.one_of(st.sampled_from(["", "0", "0.25", "0.5", "1", "1.0", "-0", " 0.5", "1e-3",
-                                          "0.333333333333333333333333333333333333333333333333333333333333333"]),
-                         props.decimals(0, 1, 4).map(str))
-ODD_RATIOS = st.one_of(st.sampled_from(["2", "x", "-0.1", "1.0000000000000000000000000000000000000000000000001"]),
-                       NUMBERISH)
-PLAIN_MODELS = st.sampled_from(["alpha-lite", " alpha-pro ", "lite", "阿尔法-lite", "alpha-tiered", "alpha-free",
-                                "beta-4o", "b4o"])
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "1_000",
+            "1,000",
+            "nan",
+            "sNaN",
+            "inf",
+            "-1",
+            "1e20",
+            "３",
+            "٣",
+            "\u30001",
+            "1e9",
+            "1000000001",
+            "12345678901234567890123456789012345678901234567890123456789012345.5",
+            "0.33333333333333333333333333333333333333333333333333333333333333333",
+        ]
+    ),
+    NUMBERISH,
+)
+PLAIN_RATIOS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "0.25",
+            "0.5",
+            "1",
+            "1.0",
+            "-0",
+            " 0.5",
+            "1e-3",
+            "0.333333333333333333333333333333333333333333333333333333333333333",
+        ]
+    ),
+    props.decimals(0, 1, 4).map(str),
+)
+ODD_RATIOS = st.one_of(
+    st.sampled_from(["2", "x", "-0.1", "1.0000000000000000000000000000000000000000000000001"]), NUMBERISH
+)
+PLAIN_MODELS = st.sampled_from(
+    ["alpha-lite", " alpha-pro ", "lite", "阿尔法-lite", "alpha-tiered", "alpha-free", "beta-4o", "b4o"]
+)
 ODD_MODELS = st.sampled_from(["alpha-grad", "", " ", "no-such", "alpha-pr"])
-PLAIN_NAMES = st.one_of(st.sampled_from(["", " ", "bot", " bot ", "名字", "TOTAL", "a,b", 'say "hi"', "two\nlines",
-                                          "tab\there", "\x85", "cr\rx", "\u2028"]), st.text(max_size=8))
+PLAIN_NAMES = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "bot",
+            " bot ",
+            "名字",
+            "TOTAL",
+            "a,b",
+            'say "hi"',
+            "two\nlines",
+            "tab\there",
+            "\x85",
+            "cr\rx",
+            "\u2028",
+        ]
+    ),
+    st.text(max_size=8),
+)
 CURRENCY_CELLS = ["", "CNY", " usd ", "元", "rmb"]
 ODD_CURRENCIES = ["EUR", "x"]
 # Per column: (a cell of a plain row, any cell).  A row is plain, or odd in every column.
@@ -302,8 +426,10 @@ CELLS = {
     "currency": (st.sampled_from(CURRENCY_CELLS), st.sampled_from(CURRENCY_CELLS + ODD_CURRENCIES)),
     "provider": (st.text(max_size=4), st.text(max_size=4)),
     "prompt": (st.text(max_size=5), st.text(max_size=5)),
-    **{column: (PLAIN_NUMBERS, st.one_of(PLAIN_NUMBERS, ODD_NUMBERS))
-       for column in ("requests_per_day", "requests_per_month", "input_tokens", "output_tokens", "budget")},
+    **{
+        column: (PLAIN_NUMBERS, st.one_of(PLAIN_NUMBERS, ODD_NUMBERS))
+        for column in ("requests_per_day", "requests_per_month", "input_tokens", "output_tokens", "budget")
+    },
     "days": (st.sampled_from(["", "1", "31", "366", "7.5"]), st.one_of(PLAIN_NUMBERS, ODD_NUMBERS)),
     **{column: (PLAIN_RATIOS, st.one_of(PLAIN_RATIOS, ODD_RATIOS)) for column in ("cached_ratio", "batch_ratio")},
 }
@@ -313,8 +439,13 @@ OPTIONAL = ["name", "days", "cached_ratio", "batch_ratio", "budget", "currency",
 @st.composite
 def fast_files(draw):
     """A header of columns the fast row reads (sometimes one it does not) and rows of plain and odd cells."""
-    columns = ["model", draw(st.sampled_from(["requests_per_day", "requests_per_month"])), "input_tokens",
-               "output_tokens", *draw(st.lists(st.sampled_from(OPTIONAL), unique=True))]
+    columns = [
+        "model",
+        draw(st.sampled_from(["requests_per_day", "requests_per_month"])),
+        "input_tokens",
+        "output_tokens",
+        *draw(st.lists(st.sampled_from(OPTIONAL), unique=True)),
+    ]
     if draw(st.integers(0, 9)) == 0:
         columns.append(draw(st.sampled_from(["requests_per_month", "prompt"])))
     columns = draw(st.permutations(columns))
@@ -328,13 +459,17 @@ def fast_files(draw):
     return out.getvalue()
 
 
-PRICINGS = st.fixed_dictionaries({
-    "as_of": st.sampled_from([date(2024, 3, 1), date(2024, 6, 1), date(2025, 6, 1)]),
-    "currency": props.currencies,
-    "fx": st.sampled_from([None, "book", Decimal("7.3"), Decimal("6.8742")]),
-    "discounts": st.sampled_from([{}, {}, {"alpha-pro": Decimal("0.2")}, {"alpha": Decimal("0.1")},
-                                  {"beta": Decimal(0)}]),
-    "free_quota": st.sampled_from([False, False, False, True])})
+PRICINGS = st.fixed_dictionaries(
+    {
+        "as_of": st.sampled_from([date(2024, 3, 1), date(2024, 6, 1), date(2025, 6, 1)]),
+        "currency": props.currencies,
+        "fx": st.sampled_from([None, "book", Decimal("7.3"), Decimal("6.8742")]),
+        "discounts": st.sampled_from(
+            [{}, {}, {"alpha-pro": Decimal("0.2")}, {"alpha": Decimal("0.1")}, {"beta": Decimal(0)}]
+        ),
+        "free_quota": st.sampled_from([False, False, False, True]),
+    }
+)
 
 
 def pricer_of(pricing: dict):
@@ -387,16 +522,26 @@ def test_the_fast_row_gives_what_the_general_path_gives(data, pricing, fmt):
             assert got[1] == general[1]
 
 
-PLAIN_ROWS = [f"{name},{model},{requests},{tokens},{out},{cached},{batch}"
-              for name, model, requests, tokens, out, cached, batch in [
-                  ("bot", "alpha-lite", 1200, 800, 200, 0, 0), ("", "lite", "3000", 100, 0, "0.5", "0"),
-                  ("x", "alpha-pro", 7, 90000, 1, "0.25", "1"), ("y", "alpha-tiered", 50, 40000, 9, 0, "0.5"),
-                  ("z", "alpha-tiered", 50, 200000, 9, 0, 0), ("w", "beta-4o", 999, 1000, 300, "0.5", "0.5"),
-                  ("f", "alpha-free", 1, 1, 1, 0, 0), ("big", "alpha-pro", "1000000", "100000", "4096", 1, 0),
-                  ("edge", "alpha-tiered", 5, 32000, 1, 0, 0), ("edge", "alpha-tiered", 5, 128000, 1, 0, 0),
-                  ('"a,b"', "alpha-lite", 1, 1, 1, 0, 0), ('"say ""hi"""', "alpha-lite", 1, 1, 1, 0, 0),
-                  ('"two\nlines"', "alpha-lite", 1, 1, 1, 0, 0), ("tab\there", "alpha-lite", 1, 1, 1, 0, 0),
-                  ("max", "alpha-lite", "33333333333", 1, 1, 0, 0)]]
+PLAIN_ROWS = [
+    f"{name},{model},{requests},{tokens},{out},{cached},{batch}"
+    for name, model, requests, tokens, out, cached, batch in [
+        ("bot", "alpha-lite", 1200, 800, 200, 0, 0),
+        ("", "lite", "3000", 100, 0, "0.5", "0"),
+        ("x", "alpha-pro", 7, 90000, 1, "0.25", "1"),
+        ("y", "alpha-tiered", 50, 40000, 9, 0, "0.5"),
+        ("z", "alpha-tiered", 50, 200000, 9, 0, 0),
+        ("w", "beta-4o", 999, 1000, 300, "0.5", "0.5"),
+        ("f", "alpha-free", 1, 1, 1, 0, 0),
+        ("big", "alpha-pro", "1000000", "100000", "4096", 1, 0),
+        ("edge", "alpha-tiered", 5, 32000, 1, 0, 0),
+        ("edge", "alpha-tiered", 5, 128000, 1, 0, 0),
+        ('"a,b"', "alpha-lite", 1, 1, 1, 0, 0),
+        ('"say ""hi"""', "alpha-lite", 1, 1, 1, 0, 0),
+        ('"two\nlines"', "alpha-lite", 1, 1, 1, 0, 0),
+        ("tab\there", "alpha-lite", 1, 1, 1, 0, 0),
+        ("max", "alpha-lite", "33333333333", 1, 1, 0, 0),
+    ]
+]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
@@ -411,24 +556,33 @@ def test_the_fast_row_takes_plain_rows(currency, fmt):
         assert got == general
 
 
-@pytest.mark.parametrize("pricing, header, row", [
-    ({"free_quota": True}, HEADER, PLAIN_ROWS[0]),  # free quotas: notes and credits
-    ({"discounts": {"alpha-lite": Decimal("0.1")}}, HEADER, PLAIN_ROWS[0]),
-    ({}, HEADER, "g,alpha-grad,10,50000,10,0,0"),  # graduated tiers
-    ({"fx": None}, HEADER, PLAIN_ROWS[5]),  # a USD model in CNY without a rate: an error
-    ({}, HEADER, "q,alpha-lite,1_000,10,10,0,0"),  # grouped digits
-    ({}, HEADER, "q,alpha-lite,10,40000,10,0,0"),  # beyond the context window: an error
-    ({}, HEADER, "q,alpha-lite,10,10,10,2,0"),  # a ratio over 1: an error
-    ({}, HEADER, "q,alpha-lite,33333333334,10,10,0,0"),  # over 10^12 requests a month: an error
-    ({}, HEADER + ",days", "q,alpha-lite,10,10,10,0,0,0"),  # days out of range: errors
-    ({}, HEADER + ",days", "q,alpha-lite,10,10,10,0,0,367"),
-    ({}, HEADER + ",budget", "q,alpha-lite,10,10,10,0,0,-1"),  # budgets out of range: errors
-    ({}, HEADER + ",budget", "q,alpha-lite,10,10,10,0,0,1e16"),
-    ({}, HEADER + ",currency", "q,alpha-lite,10,10,10,0,0,EUR"),  # an unknown currency: an error
-    ({}, "name,model,requests_per_day,prompt,output_tokens", "p,alpha-lite,10,some text,5"),  # a prompt
-])
+@pytest.mark.parametrize(
+    "pricing, header, row",
+    [
+        ({"free_quota": True}, HEADER, PLAIN_ROWS[0]),  # free quotas: notes and credits
+        ({"discounts": {"alpha-lite": Decimal("0.1")}}, HEADER, PLAIN_ROWS[0]),
+        ({}, HEADER, "g,alpha-grad,10,50000,10,0,0"),  # graduated tiers
+        ({"fx": None}, HEADER, PLAIN_ROWS[5]),  # a USD model in CNY without a rate: an error
+        ({}, HEADER, "q,alpha-lite,1_000,10,10,0,0"),  # grouped digits
+        ({}, HEADER, "q,alpha-lite,10,40000,10,0,0"),  # beyond the context window: an error
+        ({}, HEADER, "q,alpha-lite,10,10,10,2,0"),  # a ratio over 1: an error
+        ({}, HEADER, "q,alpha-lite,33333333334,10,10,0,0"),  # over 10^12 requests a month: an error
+        ({}, HEADER + ",days", "q,alpha-lite,10,10,10,0,0,0"),  # days out of range: errors
+        ({}, HEADER + ",days", "q,alpha-lite,10,10,10,0,0,367"),
+        ({}, HEADER + ",budget", "q,alpha-lite,10,10,10,0,0,-1"),  # budgets out of range: errors
+        ({}, HEADER + ",budget", "q,alpha-lite,10,10,10,0,0,1e16"),
+        ({}, HEADER + ",currency", "q,alpha-lite,10,10,10,0,0,EUR"),  # an unknown currency: an error
+        ({}, "name,model,requests_per_day,prompt,output_tokens", "p,alpha-lite,10,some text,5"),  # a prompt
+    ],
+)
 def test_the_fast_row_leaves_the_rest_to_the_general_path(pricing, header, row):
-    pricing = {"as_of": date(2025, 6, 1), "currency": "CNY", "fx": "book", "discounts": {}, "free_quota": False,
-               **pricing}
+    pricing = {
+        "as_of": date(2025, 6, 1),
+        "currency": "CNY",
+        "fx": "book",
+        "discounts": {},
+        "free_quota": False,
+        **pricing,
+    }
     fast, results = both_paths(f"{header}\n{row}\n", pricing)
     assert fast is None or [got for got, _ in results] == [None]

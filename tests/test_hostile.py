@@ -70,8 +70,19 @@ NOT_DATES = [*ISO_ONLY_ON_311, "２０２４-06-01", "2024-6-1", "2024-02-30", "
 @pytest.mark.parametrize("text", NOT_DATES)
 def test_as_of_takes_yyyy_mm_dd_only(cli, text):
     assert_bad(
-        cli("estimate", "-m", "alpha-lite", "--input-tokens", "1", "--output-tokens", "1", "--requests-per-month", "1",
-            "--as-of", text),
+        cli(
+            "estimate",
+            "-m",
+            "alpha-lite",
+            "--input-tokens",
+            "1",
+            "--output-tokens",
+            "1",
+            "--requests-per-month",
+            "1",
+            "--as-of",
+            text,
+        ),
         f"--as-of: {text!r} is not a date (use YYYY-MM-DD)",
     )
 
@@ -82,8 +93,21 @@ def test_history_since_takes_yyyy_mm_dd_only(cli, text):
 
 
 def test_a_plain_date_with_spaces_around_it_is_still_a_date(cli):
-    r = cli("estimate", "-m", "alpha-lite", "--input-tokens", "1", "--output-tokens", "1", "--requests-per-month", "1",
-            "--as-of", " 2025-06-01 ", "-f", "json")
+    r = cli(
+        "estimate",
+        "-m",
+        "alpha-lite",
+        "--input-tokens",
+        "1",
+        "--output-tokens",
+        "1",
+        "--requests-per-month",
+        "1",
+        "--as-of",
+        " 2025-06-01 ",
+        "-f",
+        "json",
+    )
     assert (r.code, json.loads(r.out)["as_of"]) == (0, "2025-06-01")
 
 
@@ -97,8 +121,18 @@ MANY_NINES = "2.4" + "9" * 64
 def test_too_many_significant_digits_are_refused_not_rounded(cli, tmp_path):
     hint = "(write the requests, tokens, ratios and rates with fewer digits)"
     assert_bad(
-        cli("estimate", "-m", "alpha-pro", "--input-tokens", "0", "--output-tokens", "1000",
-            "--requests-per-month", MANY_NINES, *AS_OF),
+        cli(
+            "estimate",
+            "-m",
+            "alpha-pro",
+            "--input-tokens",
+            "0",
+            "--output-tokens",
+            "1000",
+            "--requests-per-month",
+            MANY_NINES,
+            *AS_OF,
+        ),
         "the numbers of this workload have too many significant digits for the bill to be computed exactly "
         f"(a product needs more than 60 digits) {hint}",
     )
@@ -110,15 +144,39 @@ def test_too_many_significant_digits_are_refused_not_rounded(cli, tmp_path):
     for fmt in ("csv", "json", "table"):  # csv and json go through the fast row, which must not round either
         assert_bad(cli("estimate", "--workloads", path, *AS_OF, "-f", fmt), message)
     assert_bad(
-        cli("estimate", "-m", "alpha-pro", "--input-tokens", "0", "--output-tokens", "1000",
-            "--requests-per-day", "0." + "3" * 61, "--days", "30", *AS_OF),
+        cli(
+            "estimate",
+            "-m",
+            "alpha-pro",
+            "--input-tokens",
+            "0",
+            "--output-tokens",
+            "1000",
+            "--requests-per-day",
+            "0." + "3" * 61,
+            "--days",
+            "30",
+            *AS_OF,
+        ),
         "--requests-per-day × --days: too many significant digits to compute exactly (more than 60)",
     )
 
 
 def test_many_digits_that_fit_are_priced_exactly(cli):
-    r = cli("estimate", "-m", "alpha-pro", "--input-tokens", "0", "--output-tokens", "1000",
-            "--requests-per-month", "2.4" + "9" * 30, *AS_OF, "-f", "json")
+    r = cli(
+        "estimate",
+        "-m",
+        "alpha-pro",
+        "--input-tokens",
+        "0",
+        "--output-tokens",
+        "1000",
+        "--requests-per-month",
+        "2.4" + "9" * 30,
+        *AS_OF,
+        "-f",
+        "json",
+    )
     assert (r.code, r.err) == (0, "")
     assert json.loads(r.out)["lines"][0]["total"] == "0.00"  # 0.00499…98, never 0.01
 
@@ -129,8 +187,22 @@ def test_many_digits_that_fit_are_priced_exactly(cli):
 @pytest.mark.parametrize("rate", ["1E-999999", "1e-13", "0.0000000000001"])
 def test_a_rate_finer_than_the_book_can_hold_is_refused(cli, rate):
     assert_bad(
-        cli("estimate", "-m", "alpha-lite", "--input-tokens", "1000", "--output-tokens", "1000",
-            "--requests-per-month", "1", "-c", "USD", "--rate", rate, *AS_OF),
+        cli(
+            "estimate",
+            "-m",
+            "alpha-lite",
+            "--input-tokens",
+            "1000",
+            "--output-tokens",
+            "1000",
+            "--requests-per-month",
+            "1",
+            "-c",
+            "USD",
+            "--rate",
+            rate,
+            *AS_OF,
+        ),
         f"--rate: at most 12 digits after the point, as in the price book, not {rate}",
     )
 
@@ -141,8 +213,24 @@ def test_a_rate_finer_than_the_book_can_hold_is_refused(cli, rate):
 )
 def test_the_extremes_of_the_rate_are_priced(cli, rate, total):
     # 1,000 in + 1,000 out on alpha-lite: 0.0009 CNY; at 1E-12 CNY per USD that is 900,000,000 USD
-    r = cli("estimate", "-m", "alpha-lite", "--input-tokens", "1000", "--output-tokens", "1000",
-            "--requests-per-month", "1", "-c", "USD", "--rate", rate, *AS_OF, "-f", "json")
+    r = cli(
+        "estimate",
+        "-m",
+        "alpha-lite",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "1000",
+        "--requests-per-month",
+        "1",
+        "-c",
+        "USD",
+        "--rate",
+        rate,
+        *AS_OF,
+        "-f",
+        "json",
+    )
     assert (r.code, r.err) == (0, "")
     assert json.loads(r.out)["total"] == total
 
@@ -157,8 +245,17 @@ def _baseline(tmp_path, amount: str) -> str:
 
 @pytest.mark.parametrize("amount", ["1e100", "-1e100", "9999999999999999999999999999999999999999999999999999999999.99"])
 def test_huge_baseline_totals_are_compared(cli, tmp_path, amount):
-    r = cli("check", str(CHECK_CSV), *AS_OF, "--baseline", _baseline(tmp_path, amount), "--max-increase", "10%",
-            "-f", "json")
+    r = cli(
+        "check",
+        str(CHECK_CSV),
+        *AS_OF,
+        "--baseline",
+        _baseline(tmp_path, amount),
+        "--max-increase",
+        "10%",
+        "-f",
+        "json",
+    )
     assert r.code in (0, 1), r.err
     assert "Traceback" not in r.err
     baseline = json.loads(r.out)["baseline"]

@@ -7,8 +7,22 @@ import json
 
 import pytest
 
-ARGS = ["-m", "alpha-lite", "-m", "beta-4o", "-m", "alpha-pro", "--requests-per-month", "1", "--input-tokens", "40000",
-        "--output-tokens", "10", "--as-of", "2024-05-14"]
+ARGS = [
+    "-m",
+    "alpha-lite",
+    "-m",
+    "beta-4o",
+    "-m",
+    "alpha-pro",
+    "--requests-per-month",
+    "1",
+    "--input-tokens",
+    "40000",
+    "--output-tokens",
+    "10",
+    "--as-of",
+    "2024-05-14",
+]
 NOT_PRICED = [
     "Not priced: alpha-lite: cannot serve 40000 input tokens per request (context window 32768)",
     "Not priced: alpha-pro: has no price on or before 2024-05-14 (its first price is from 2024-05-15)",
@@ -31,14 +45,31 @@ def test_the_same_words_in_estimate_and_compare(cli, command, key):
 def test_models_gives_the_reason_on_the_row_without_the_name(cli):
     report = json.loads(cli("models", "alpha-pro", "--as-of", "2024-05-14", "-f", "json").out)
     assert [(m["id"], m["status"]) for m in report["models"]] == [
-        ("alpha-pro", "has no price on or before 2024-05-14 (its first price is from 2024-05-15)")]
+        ("alpha-pro", "has no price on or before 2024-05-14 (its first price is from 2024-05-15)")
+    ]
 
 
 def test_an_error_names_the_model(cli):
-    r = cli("estimate", "-m", "alpha-pro", "--requests-per-month", "1", "--input-tokens", "1", "--output-tokens", "1",
-            "--as-of", "2024-05-14")
-    assert (r.code, r.err) == (2, "llmcost: error: alpha-pro has no price on or before 2024-05-14 (its first price is "
-                                  "from 2024-05-15)\n")
+    r = cli(
+        "estimate",
+        "-m",
+        "alpha-pro",
+        "--requests-per-month",
+        "1",
+        "--input-tokens",
+        "1",
+        "--output-tokens",
+        "1",
+        "--as-of",
+        "2024-05-14",
+    )
+    assert (r.code, r.err) == (
+        2,
+        "llmcost: error: alpha-pro has no price on or before 2024-05-14 (its first price is from 2024-05-15)\n",
+    )
     r = cli("compare", *ARGS[:2], *ARGS[6:])
-    assert (r.code, r.err) == (2, "llmcost: error: no model could price this workload: alpha-lite cannot serve 40000 "
-                                  "input tokens per request (context window 32768)\n")
+    assert (r.code, r.err) == (
+        2,
+        "llmcost: error: no model could price this workload: alpha-lite cannot serve 40000 "
+        "input tokens per request (context window 32768)\n",
+    )

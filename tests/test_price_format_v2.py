@@ -353,8 +353,7 @@ def test_a_model_without_the_chosen_list_is_not_priced_and_says_why(cli):
     assert report["skipped"] == [
         {
             "model": "gamma-out",
-            "reason": "has no international price list (gamma "
-            "sells it in mainland China only; use --region cn)",
+            "reason": "has no international price list (gamma sells it in mainland China only; use --region cn)",
         }
     ]
     r = cli(

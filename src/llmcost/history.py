@@ -100,8 +100,17 @@ def model_history(model: Model, as_of: date) -> ModelHistory:
             old_band = previous.bands[0]
             old_in, old_out = per_1m(old_band.input, previous.unit), per_1m(old_band.output, previous.unit)
         tiered = entry.mode != "flat" or (previous is not None and previous.mode != "flat")
-        out.append(HistoryEntry(model, entry, inp, outp, change(old_in, inp), change(old_out, outp),
-                                compared_first_band=tiered and previous is not None))
+        out.append(
+            HistoryEntry(
+                model,
+                entry,
+                inp,
+                outp,
+                change(old_in, inp),
+                change(old_out, outp),
+                compared_first_band=tiered and previous is not None,
+            )
+        )
         previous = entry
     return ModelHistory(model, tuple(out))
 
@@ -142,8 +151,11 @@ def history(models: list[Model], as_of: date, since: date | None = None, until: 
     for model in models:
         h = model_history(model, as_of)
         if since is not None or until is not None:
-            kept = tuple(e for e in h.entries if (since is None or e.entry.effective >= since)
-                         and (until is None or e.entry.effective <= until))
+            kept = tuple(
+                e
+                for e in h.entries
+                if (since is None or e.entry.effective >= since) and (until is None or e.entry.effective <= until)
+            )
             if not kept:
                 continue
             h = ModelHistory(model, kept)
@@ -231,14 +243,20 @@ class BookDiff:
 
 
 def _model_diff(old: Model, new: Model) -> ModelDiff | None:
-    fields = tuple({"field": name, "old": _text(getattr(old, name)), "new": _text(getattr(new, name))}
-                   for name in MODEL_FIELDS if getattr(old, name) != getattr(new, name))
+    fields = tuple(
+        {"field": name, "old": _text(getattr(old, name)), "new": _text(getattr(new, name))}
+        for name in MODEL_FIELDS
+        if getattr(old, name) != getattr(new, name)
+    )
     old_by = {e.effective: e for e in old.prices}
     new_by = {e.effective: e for e in new.prices}
     added = tuple(e for d, e in new_by.items() if d not in old_by)
     removed = tuple(e for d, e in old_by.items() if d not in new_by)
-    changed = tuple((new_by[d], tuple(entry_changes(old_by[d], new_by[d])))
-                    for d in sorted(old_by.keys() & new_by.keys()) if old_by[d] != new_by[d])
+    changed = tuple(
+        (new_by[d], tuple(entry_changes(old_by[d], new_by[d])))
+        for d in sorted(old_by.keys() & new_by.keys())
+        if old_by[d] != new_by[d]
+    )
     if not (fields or added or removed or changed):
         return None
     a, b = old.prices[-1], new.prices[-1]
@@ -246,12 +264,14 @@ def _model_diff(old: Model, new: Model) -> ModelDiff | None:
     if a != b and old.currency == new.currency:
         in_change = change(per_1m(a.bands[0].input, a.unit), per_1m(b.bands[0].input, b.unit))
         out_change = change(per_1m(a.bands[0].output, a.unit), per_1m(b.bands[0].output, b.unit))
-    return ModelDiff(new.id, new.provider, fields, added, removed, changed, a, b, old.currency, new.currency,
-                     in_change, out_change)
+    return ModelDiff(
+        new.id, new.provider, fields, added, removed, changed, a, b, old.currency, new.currency, in_change, out_change
+    )
 
 
 def diff(old: PriceBook, new: PriceBook, old_name: str = "OLD", new_name: str = "NEW") -> BookDiff:
     """What changes from ``old`` to ``new``: models added/removed, prices and fields changed."""
+
     def order(m: Model) -> tuple[str, str]:
         return (m.provider, m.id)
 

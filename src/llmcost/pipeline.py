@@ -54,9 +54,18 @@ def _counted(items: Iterator[Any], progress: Callable[[int], None], done: int = 
             progress(n)
 
 
-def price_file(pricer: Any, path: str, *, stdin: IO[bytes] | None, input_format: str | None, encoding: str,
-               stream: Stream, write: Callable[[str], None], parallel: bool = False,
-               progress: Callable[[int], None] | None = None) -> Decimal:
+def price_file(
+    pricer: Any,
+    path: str,
+    *,
+    stdin: IO[bytes] | None,
+    input_format: str | None,
+    encoding: str,
+    stream: Stream,
+    write: Callable[[str], None],
+    parallel: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Decimal:
     """Price every workload in ``path`` (``-``: stdin) in order, writing each line's text; the exact total.
 
     ``pricer`` is an ``api.Pricer``.  With ``parallel``, a large CSV is priced in worker processes
@@ -76,8 +85,9 @@ def price_file(pricer: Any, path: str, *, stdin: IO[bytes] | None, input_format:
             return stream.line(line), line.total
 
         items: Iterator[Any] = ((w,) for w in workloads)
-        return _price_in_order(items if progress is None else _counted(items, progress), price_workload, write,
-                               Decimal(0))
+        return _price_in_order(
+            items if progress is None else _counted(items, progress), price_workload, write, Decimal(0)
+        )
     records = workload_files.CsvRecords(source, data, encoding=encoding)
     price_row = _row_pricer(records, pricer, stream, count_prompt)
     rows: Iterator[Any] = iter(records)
@@ -92,8 +102,16 @@ def price_file(pricer: Any, path: str, *, stdin: IO[bytes] | None, input_format:
     following = next(unread, None)  # a reading error here is raised here, after the lines before it
     if following is None:
         return total
-    return _price_in_parallel(chain([following], unread), records.cells, price_row, write, total, workers,
-                              progress=progress, done=PARALLEL_AFTER)
+    return _price_in_parallel(
+        chain([following], unread),
+        records.cells,
+        price_row,
+        write,
+        total,
+        workers,
+        progress=progress,
+        done=PARALLEL_AFTER,
+    )
 
 
 #: Prices one item (a CSV row's line number and cells, or a YAML workload): its line's text and exact total.
@@ -117,8 +135,9 @@ def _row_pricer(records: workload_files.CsvRecords, pricer: Any, stream: Stream,
     return price_row
 
 
-def _price_in_order(items: Iterable[tuple[Any, ...]], price_row: PriceRow, write: Callable[[str], None],
-                    total: Decimal) -> Decimal:
+def _price_in_order(
+    items: Iterable[tuple[Any, ...]], price_row: PriceRow, write: Callable[[str], None], total: Decimal
+) -> Decimal:
     add = add_exact
     for item in items:
         text, amount = price_row(*item)
@@ -199,9 +218,17 @@ def _chunks(rows: Iterator[tuple[int, Any]]) -> Iterator[tuple[list[tuple[int, A
         yield chunk, None
 
 
-def _price_in_parallel(rows: Iterator[tuple[int, Any]], cells: Callable[[int, Any], list[str] | None],
-                       price_row: PriceRow, write: Callable[[str], None], total: Decimal, workers: int, *,
-                       progress: Callable[[int], None] | None = None, done: int = 0) -> Decimal:
+def _price_in_parallel(
+    rows: Iterator[tuple[int, Any]],
+    cells: Callable[[int, Any], list[str] | None],
+    price_row: PriceRow,
+    write: Callable[[str], None],
+    total: Decimal,
+    workers: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+    done: int = 0,
+) -> Decimal:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -240,8 +267,9 @@ def _ignore_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _write_next(pending: deque[Any], write: Callable[[str], None], total: Decimal,
-                progress: Callable[[int], None] | None, done: int) -> tuple[Decimal, int]:
+def _write_next(
+    pending: deque[Any], write: Callable[[str], None], total: Decimal, progress: Callable[[int], None] | None, done: int
+) -> tuple[Decimal, int]:
     """Write the oldest chunk's result: the new total and the number of rows priced."""
     future, size = pending.popleft()
     total = _write_result(future.result(), write, total)

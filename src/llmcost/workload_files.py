@@ -289,9 +289,7 @@ class CsvRecords:
             return False
         return unprotect(row[self._name_at]).strip() == "TOTAL"
 
-    def _total_last(
-        self, records: Iterator[tuple[int, str | list[str]]]
-    ) -> Iterator[tuple[int, str | list[str]]]:
+    def _total_last(self, records: Iterator[tuple[int, str | list[str]]]) -> Iterator[tuple[int, str | list[str]]]:
         """The records without llmcost's own TOTAL row, which may only be the last row (blank lines may
         follow it): a TOTAL row with rows after it would drop them from a sum, so it is an error."""
         total_line = 0

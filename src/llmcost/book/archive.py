@@ -82,8 +82,7 @@ def _parts(name: str, what: str) -> list[str]:
     if not parts:
         raise _refuse(what, "an empty name", name)
     if len(parts) > 2 or (len(parts) == 2 and not FOLDER_NAME.match(parts[0])):
-        raise _refuse(what, "a file in a subfolder (an update holds price files at its top, or in one folder)",
-                      name)
+        raise _refuse(what, "a file in a subfolder (an update holds price files at its top, or in one folder)", name)
     return parts
 
 
@@ -94,9 +93,13 @@ def check_name(name: str, what: str) -> tuple[str | None, str]:
     if base == "tokenizers.yaml":
         raise _refuse(what, "an update carries prices only; tokenizers come with llmcost itself", name)
     if not FILE_NAME.match(base):
-        raise _refuse(what, "not a price file (an update holds only NAME.yaml price files: lowercase "
-                            "provider names, fx.yaml, holidays.yaml; 'llmcost prices pack' makes one from a "
-                            "prices folder)", name)
+        raise _refuse(
+            what,
+            "not a price file (an update holds only NAME.yaml price files: lowercase "
+            "provider names, fx.yaml, holidays.yaml; 'llmcost prices pack' makes one from a "
+            "prices folder)",
+            name,
+        )
     return (parts[0] if len(parts) == 2 else None), base
 
 
@@ -112,8 +115,11 @@ class _Collector:
     def _place(self, top: str | None, name: str) -> None:
         self.tops.add(top)
         if len(self.tops) > 1:
-            raise _refuse(self.what, "files in more than one folder (an update holds its price files at its "
-                                     "top, or all in one folder)", name)
+            raise _refuse(
+                self.what,
+                "files in more than one folder (an update holds its price files at its top, or all in one folder)",
+                name,
+            )
 
     def folder(self, name: str) -> None:
         parts = _parts(name, self.what)
@@ -254,8 +260,7 @@ def read_folder(path: Path) -> BookFiles:
         if entry.is_symlink():
             raise _refuse(what, "a link (an update holds plain files only)", entry.name)
         if entry.is_dir(follow_symlinks=False):
-            raise _refuse(what, "a subfolder (an update holds price files at its top, or in one folder)",
-                          entry.name)
+            raise _refuse(what, "a subfolder (an update holds price files at its top, or in one folder)", entry.name)
         if not entry.is_file(follow_symlinks=False):
             raise _refuse(what, "not a plain file", entry.name)
         base = files.declared(entry.name, entry.stat(follow_symlinks=False).st_size)
@@ -306,8 +311,7 @@ def packable(folder: Path) -> tuple[dict[str, bytes], list[str]]:
     files: dict[str, bytes] = {}
     skipped: list[str] = []
     for entry in entries:
-        if (entry.is_file(follow_symlinks=False) and FILE_NAME.match(entry.name)
-                and entry.name != "tokenizers.yaml"):
+        if entry.is_file(follow_symlinks=False) and FILE_NAME.match(entry.name) and entry.name != "tokenizers.yaml":
             if entry.stat().st_size > MAX_FILE_BYTES:
                 raise _refuse(str(folder), f"a file of more than {MAX_FILE_BYTES:,} bytes", entry.name)
             files[entry.name] = Path(entry.path).read_bytes()

@@ -54,8 +54,9 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         old = urllib.parse.urlsplit(req.full_url).scheme.lower()
         new = urllib.parse.urlsplit(newurl).scheme.lower()
         if new not in ("http", "https"):
-            raise InputError(f"redirected to a '{shown(new)}' URL (only http and https)",
-                             source=display_url(req.full_url))
+            raise InputError(
+                f"redirected to a '{shown(new)}' URL (only http and https)", source=display_url(req.full_url)
+            )
         if old == "https" and new == "http":
             raise InputError("redirected from https to plain http (refused)", source=display_url(req.full_url))
         return super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -76,8 +77,10 @@ def fetch(url: str, *, timeout: float, max_bytes: int, user_agent: str) -> bytes
     _check_url(url)
     where = display_url(url)
     if offline():
-        raise UsageError(f"LLMCOST_OFFLINE is set: not downloading {where} (unset it, or download the archive "
-                         "yourself and pass its path to --from)")
+        raise UsageError(
+            f"LLMCOST_OFFLINE is set: not downloading {where} (unset it, or download the archive "
+            "yourself and pass its path to --from)"
+        )
     result: dict[str, Any] = {}
 
     def run() -> None:
@@ -104,8 +107,9 @@ def _download(url: str, where: str, timeout: float, max_bytes: int, user_agent: 
         with opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             if length is not None and length.strip().isascii() and length.strip().isdigit() and int(length) > max_bytes:
-                raise InputError(f"the server sends {int(length):,} bytes; an archive may have at most "
-                                 f"{max_bytes:,}", source=where)
+                raise InputError(
+                    f"the server sends {int(length):,} bytes; an archive may have at most {max_bytes:,}", source=where
+                )
             body = bytearray()
             while True:
                 if time.monotonic() > deadline:
@@ -126,8 +130,9 @@ def _download(url: str, where: str, timeout: float, max_bytes: int, user_agent: 
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise InputError(f"the download did not finish within {timeout:g} s (timed out)", source=where) from None
         if isinstance(reason, ssl.SSLError):
-            raise InputError(f"TLS error: {shown(getattr(reason, 'reason', None) or str(reason))}",
-                             source=where) from None
+            raise InputError(
+                f"TLS error: {shown(getattr(reason, 'reason', None) or str(reason))}", source=where
+            ) from None
         text = getattr(reason, "strerror", None) or str(reason)
         raise InputError(f"cannot download: {shown(str(text))}", source=where) from None
     except TimeoutError:

@@ -136,29 +136,38 @@ def read_state() -> State:
     except FileNotFoundError:
         return State()
     except OSError as exc:
-        raise InputError(f"cannot read the installed price-book state ({exc.strerror or exc}); "
-                         "'llmcost prices reset' starts afresh", source=str(path)) from None
+        raise InputError(
+            f"cannot read the installed price-book state ({exc.strerror or exc}); 'llmcost prices reset' starts afresh",
+            source=str(path),
+        ) from None
     try:
         if len(data) > MAX_STATE_BYTES:
             raise ValueError("too large")
         raw = json.loads(data.decode("utf-8"))
         if not isinstance(raw, dict) or raw.get("version") != STATE_VERSION:
             raise ValueError("not a state this llmcost writes")
-        return State(active=_installed(raw.get("active")), previous=_installed(raw.get("previous")),
-                     has_previous=bool(raw.get("has_previous")))
+        return State(
+            active=_installed(raw.get("active")),
+            previous=_installed(raw.get("previous")),
+            has_previous=bool(raw.get("has_previous")),
+        )
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"the installed price-book state is damaged ({exc}); 'llmcost prices reset' "
-                         "returns to the shipped book", source=str(path)) from None
+        raise InputError(
+            f"the installed price-book state is damaged ({exc}); 'llmcost prices reset' returns to the shipped book",
+            source=str(path),
+        ) from None
 
 
 def write_state(state: State) -> None:
     """Replace the state in one rename: a reader sees the old one or the new one, never half."""
     folder = books_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data = {"version": STATE_VERSION,
-            "active": asdict(state.active) if state.active else None,
-            "previous": asdict(state.previous) if state.previous else None,
-            "has_previous": state.has_previous}
+    data = {
+        "version": STATE_VERSION,
+        "active": asdict(state.active) if state.active else None,
+        "previous": asdict(state.previous) if state.previous else None,
+        "has_previous": state.has_previous,
+    }
     tmp = folder / f".state-{secrets.token_hex(6)}.tmp"
     with open(tmp, "x", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, ensure_ascii=True)
@@ -220,8 +229,10 @@ def book_date(models: Any, fx: Any = None, checked: Any = ()) -> date | None:
 def parsed_date(parsed: Any) -> date | None:
     """``book_date`` of a parsed book layer (``loader._Parsed``) or a ``PriceBook``."""
     models = parsed.models.values() if isinstance(parsed.models, dict) else parsed.models
-    checked = [getattr(p, "checked", None) for p in (*getattr(parsed, "families", ()),
-                                                    *_values(getattr(parsed, "providers", ())))]
+    checked = [
+        getattr(p, "checked", None)
+        for p in (*getattr(parsed, "families", ()), *_values(getattr(parsed, "providers", ())))
+    ]
     checked += [getattr(m, "checked", None) for m in models]
     return book_date(models, getattr(parsed, "fx", None), checked)
 
@@ -243,8 +254,13 @@ def active() -> ActiveBook:
     override = os.environ.get("LLMCOST_BOOK")
     if override:
         state = _quiet_state()
-        return ActiveBook("folder", Path(override), __version__, unused=state.active if state else None,
-                          unused_reason="LLMCOST_BOOK is set and overrides it" if state and state.active else None)
+        return ActiveBook(
+            "folder",
+            Path(override),
+            __version__,
+            unused=state.active if state else None,
+            unused_reason="LLMCOST_BOOK is set and overrides it" if state and state.active else None,
+        )
     shipped = resources.packaged_prices_dir()
     if not (books_dir() / "state.json").exists():
         return ActiveBook("shipped", shipped, __version__)
@@ -254,14 +270,23 @@ def active() -> ActiveBook:
     update = state.active
     folder = books_dir() / update.folder
     if not folder.is_dir():
-        raise InputError("the installed price-book update is missing; 'llmcost prices reset' returns to the "
-                         "shipped book", source=str(folder))
+        raise InputError(
+            "the installed price-book update is missing; 'llmcost prices reset' returns to the shipped book",
+            source=str(folder),
+        )
     ours = shipped_date()
     theirs = parse_day(update.book_date) if update.book_date else None
     if ours is not None and (theirs is None or ours > theirs):
-        return ActiveBook("shipped", shipped, __version__, book_date=ours, unused=update, shipped_date=ours,
-                          unused_reason=f"the book shipped with llmcost {__version__} is newer "
-                                        f"({ours.isoformat()} > {theirs.isoformat() if theirs else 'undated'})")
+        return ActiveBook(
+            "shipped",
+            shipped,
+            __version__,
+            book_date=ours,
+            unused=update,
+            shipped_date=ours,
+            unused_reason=f"the book shipped with llmcost {__version__} is newer "
+            f"({ours.isoformat()} > {theirs.isoformat() if theirs else 'undated'})",
+        )
     return ActiveBook("update", folder, __version__, book_date=theirs, update=update, shipped_date=ours)
 
 
@@ -270,4 +295,3 @@ def _quiet_state() -> State | None:
         return read_state()
     except InputError:
         return None
-

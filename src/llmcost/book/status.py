@@ -48,8 +48,9 @@ def status_report(book: Any) -> dict[str, Any]:
     origin = book.origin
     providers: dict[str, dict[str, Any]] = {}
     for model in book.models.values():
-        row = providers.setdefault(model.provider, {"provider": model.provider, "checked": None,
-                                                     "newest_price": None, "models": 0})
+        row = providers.setdefault(
+            model.provider, {"provider": model.provider, "checked": None, "newest_price": None, "models": 0}
+        )
         row["models"] += 1
         dates = [e.effective for e in _entries(model)]
         if dates:
@@ -62,8 +63,12 @@ def status_report(book: Any) -> dict[str, Any]:
     state = _state()
     unused = None
     if origin is not None and origin.unused is not None:
-        unused = {"description": origin.unused.describe(), "book_date": origin.unused.book_date,
-                  "book_digest": origin.unused.digest, "reason": origin.unused_reason}
+        unused = {
+            "description": origin.unused.describe(),
+            "book_date": origin.unused.book_date,
+            "book_digest": origin.unused.digest,
+            "reason": origin.unused_reason,
+        }
     rollback = None
     if state is not None and state.has_previous:
         rollback = state.previous.describe() if state.previous else f"the book shipped with llmcost {_version()}"
@@ -74,8 +79,11 @@ def status_report(book: Any) -> dict[str, Any]:
         "rollback_to": rollback,
         "providers": sorted(providers.values(), key=lambda r: r["provider"]),
         "models": len(book.models),
-        "fx": {"last_date": rates[-1].date.isoformat() if rates else None,
-               "usd_cny": str(rates[-1].usd_cny) if rates else None, "rates": len(rates)},
+        "fx": {
+            "last_date": rates[-1].date.isoformat() if rates else None,
+            "usd_cny": str(rates[-1].usd_cny) if rates else None,
+            "rates": len(rates),
+        },
     }
 
 

@@ -54,8 +54,10 @@ class Change:
 def default_source(given: str | None) -> str:
     source = given if given is not None else os.environ.get("LLMCOST_BOOK_URL") or None
     if source is None or not source.strip():
-        raise UsageError("give --from URL|PATH (a folder, .tar.gz or .zip of price files, or an https:// URL to "
-                         "one), or set LLMCOST_BOOK_URL")
+        raise UsageError(
+            "give --from URL|PATH (a folder, .tar.gz or .zip of price files, or an https:// URL to "
+            "one), or set LLMCOST_BOOK_URL"
+        )
     return source.strip()
 
 
@@ -76,8 +78,9 @@ def parse_timeout(text: str | None) -> float:
     except ValueError:
         value = float("nan")
     if not (0 < value <= MAX_TIMEOUT):  # also refuses NaN
-        raise UsageError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
-                         f"not '{archive.shown(text)}'")
+        raise UsageError(
+            f"--timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not '{archive.shown(text)}'"
+        )
     return value
 
 
@@ -93,8 +96,9 @@ def read_source(source: str, *, sha256: str | None, timeout: float) -> tuple[arc
     from .. import __version__
 
     if download.is_url(source):
-        data = download.fetch(source, timeout=timeout, max_bytes=archive.MAX_ARCHIVE_BYTES,
-                              user_agent=f"llmcost/{__version__}")
+        data = download.fetch(
+            source, timeout=timeout, max_bytes=archive.MAX_ARCHIVE_BYTES, user_agent=f"llmcost/{__version__}"
+        )
         where = download.display_url(source)
     elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source):
         raise UsageError(f"--from: '{archive.shown(source)}': only http:// and https:// URLs, or a local path")
@@ -108,8 +112,9 @@ def read_source(source: str, *, sha256: str | None, timeout: float) -> tuple[arc
         data = archive.read_file(path)
     digest = archive.sha256_hex(data)
     if sha256 is not None and digest != sha256:
-        raise InputError(f"sha256 mismatch: --sha256 says {sha256}, the archive is {digest} (not installed)",
-                         source=where)
+        raise InputError(
+            f"sha256 mismatch: --sha256 says {sha256}, the archive is {digest} (not installed)", source=where
+        )
     return archive.read_bytes(data, where), where, digest
 
 
@@ -126,17 +131,26 @@ def check_update(book, shipped, where: str) -> None:
     theirs = {m.provider for m in book.models.values()}
     missing = sorted({m.provider for m in shipped.models.values()} - theirs)
     if missing:
-        raise InputError(f"the provider{'s' if len(missing) > 1 else ''} {', '.join(missing)} of the shipped book "
-                         f"{'are' if len(missing) > 1 else 'is'} missing (an update is a whole book)", source=where)
+        raise InputError(
+            f"the provider{'s' if len(missing) > 1 else ''} {', '.join(missing)} of the shipped book "
+            f"{'are' if len(missing) > 1 else 'is'} missing (an update is a whole book)",
+            source=where,
+        )
     gone = sorted(set(shipped.models) - set(book.models))
     if gone:
         shown = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
-        raise InputError(f"models of the shipped book are missing: {shown} (a book keeps its history: a model "
-                         "that is no longer sold is retired, not removed)", source=where)
+        raise InputError(
+            f"models of the shipped book are missing: {shown} (a book keeps its history: a model "
+            "that is no longer sold is retired, not removed)",
+            source=where,
+        )
     ours, new = installed.parsed_date(shipped), installed.parsed_date(book)
     if ours is not None and (new is None or new < ours):
-        raise InputError(f"this book ({new.isoformat() if new else 'undated'}) is older than the book shipped "
-                         f"with llmcost {__version__} ({ours.isoformat()}); it would never be used", source=where)
+        raise InputError(
+            f"this book ({new.isoformat() if new else 'undated'}) is older than the book shipped "
+            f"with llmcost {__version__} ({ours.isoformat()}); it would never be used",
+            source=where,
+        )
 
 
 def validate_files(files: dict[str, bytes], where: str, *, shipped=None):
@@ -160,8 +174,9 @@ def validate_files(files: dict[str, bytes], where: str, *, shipped=None):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def update(source: str | None = None, *, sha256: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-           today: date | None = None) -> Change:
+def update(
+    source: str | None = None, *, sha256: str | None = None, timeout: float = DEFAULT_TIMEOUT, today: date | None = None
+) -> Change:
     """Install a book update (see the module docstring). Nothing changes unless it all passes."""
     from . import loader
 
@@ -187,13 +202,27 @@ def update(source: str | None = None, *, sha256: str | None = None, timeout: flo
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        entry = Installed(folder=final.name, digest=book_digest, book_date=when.isoformat() if when else None,
-                          updated=(today or date.today()).isoformat(), source=where, sha256=digest)
+        entry = Installed(
+            folder=final.name,
+            digest=book_digest,
+            book_date=when.isoformat() if when else None,
+            updated=(today or date.today()).isoformat(),
+            source=where,
+            sha256=digest,
+        )
         installed.write_state(State(active=entry, previous=state.active, has_previous=True))
         _prune({entry.folder, state.active.folder if state.active else ""})
     note = "LLMCOST_BOOK is set and overrides it" if os.environ.get("LLMCOST_BOOK") else None
-    return Change(now=entry.describe(), before=before, providers=len({m.provider for m in book.models.values()}),
-                  models=len(book.models), book_date=when, digest=book_digest, sha256=digest, note=note)
+    return Change(
+        now=entry.describe(),
+        before=before,
+        providers=len({m.provider for m in book.models.values()}),
+        models=len(book.models),
+        book_date=when,
+        digest=book_digest,
+        sha256=digest,
+        note=note,
+    )
 
 
 def rollback() -> Change:
@@ -205,8 +234,11 @@ def rollback() -> Change:
             raise UsageError("nothing to roll back to: no update has replaced a book yet")
         target = state.previous
         if target is not None and not (installed.books_dir() / target.folder).is_dir():
-            raise InputError(f"the book to roll back to ({target.describe()}) is missing; 'llmcost prices reset' "
-                             "returns to the shipped book", source=str(installed.books_dir() / target.folder))
+            raise InputError(
+                f"the book to roll back to ({target.describe()}) is missing; 'llmcost prices reset' "
+                "returns to the shipped book",
+                source=str(installed.books_dir() / target.folder),
+            )
         before = _current()
         installed.write_state(State(active=target, previous=state.active, has_previous=True))
         now = _current()
