@@ -589,7 +589,8 @@ def test_bad_workload_files_exit_2(cli, work, name, content, message):
         ("[]", "old.json: not an llmcost baseline: the top level is not an object"),
         ('{"schema_version": 1, "currency": "CNY", "total": "1.00"}', "old.json: not an llmcost baseline: no 'lines'"),
         (
-            '{"schema_version": 1, "currency": "CNY", "total": "1.00", "lines": [{"model": "alpha-lite", "total": "1"}]}',
+            '{"schema_version": 1, "currency": "CNY", "total": "1.00", '
+            '"lines": [{"model": "alpha-lite", "total": "1"}]}',
             "old.json: not an llmcost baseline: lines[0] has no workload 'name' (was it made with --workloads?)",
         ),
         (
