@@ -107,9 +107,10 @@ class Imported:
     dropped_fields: Counter[str] = field(default_factory=Counter)  # in converted entries, not expressible
 
 
-def shown(text: str) -> str:
-    """A name from the file, safe on one terminal line (escapes shown as escapes)."""
-    text = text if len(text) <= 80 else text[:77] + "..."
+def shown(text: str, limit: int | None = 80) -> str:
+    """A name from the file, safe on one terminal line (escapes shown as escapes), cut at ``limit``
+    characters; a path the user gave is shown whole (``limit=None``)."""
+    text = text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
@@ -428,7 +429,7 @@ def import_file(
         if target is not None:
             os.replace(tmp, target)
     except OSError as exc:
-        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out)) from None
+        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out, None)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -446,7 +447,7 @@ def write_text(out: str, text: str) -> None:
             handle.write(text)
         os.replace(tmp, target)
     except OSError as exc:
-        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out)) from None
+        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out, None)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -461,4 +462,4 @@ def _beside(folder: Path, name: str, out: str) -> tuple[IO[str], str]:
     try:
         return open(tmp, "x", encoding="utf-8"), str(tmp)  # closed by the caller
     except OSError as exc:
-        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out)) from None
+        raise InputError(f"cannot write it ({exc.strerror or exc})", source=shown(out, None)) from None

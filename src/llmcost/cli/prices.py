@@ -167,8 +167,8 @@ def prices_import(
         typer.echo(imported.text, nl=False)
     skipped = sum(imported.skipped.values())
     say = typer.echo if out != "-" else (lambda text: typer.echo(text, err=True))
-    written = "" if out == "-" else f" into {litellm.shown(out)}"
-    say(f"Imported {imported.models} models from {litellm.shown(file)}{written}; {skipped} entries not imported.")
+    written = "" if out == "-" else f" into {litellm.shown(out, None)}"
+    say(f"Imported {imported.models} models from {litellm.shown(file, None)}{written}; {skipped} entries not imported.")
     for why, count in sorted(imported.skipped.items(), key=lambda item: (-item[1], item[0])):
         say(f"  {count:>5}  {why}")
     if imported.dropped_fields:
